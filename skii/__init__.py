@@ -1,0 +1,3 @@
+"""skii: feature selection by information imbalance, scikit-learn compatible."""
+
+__version__ = "0.1.0"

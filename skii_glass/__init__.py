@@ -1,0 +1,7 @@
+"""skii_glass: 2D Lennard-Jones glass-formers, dynamic propensity and structural
+descriptors for feature selection by information imbalance."""
+
+from .configuration import Configuration
+from .models import Mixture, get_preset
+
+__all__ = ["Configuration", "Mixture", "get_preset"]
