@@ -14,7 +14,7 @@ Examples
 >>> ref = paper_reference()
 >>> ref.best_feature(), round(ref.best_abs_pearson(), 3)
 ('theta_L2.0', 0.557)
->>> [round(v, 3) for v in ref.fig7_mean("ii_supervised")[:2]]
+>>> [round(float(v), 3) for v in ref.fig7_mean("ii_supervised")[:2]]
 [0.555, 0.687]
 """
 

@@ -114,8 +114,8 @@ def as_study_table(
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"a": [1.0, 2, 3, 4], "propensity": [0.1, 0.2, 0.3, 0.5],
-    ...                   "configuration": [0, 0, 1, 1]})
+    >>> t = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 6], "propensity": [0.1, 0.2, 0.3, 0.5, 0, 1],
+    ...                   "configuration": [0, 0, 0, 1, 1, 1]})
     >>> st = as_study_table(t)
     >>> st.feature_names, st.configurations
     (['a'], [0, 1])
@@ -148,7 +148,7 @@ def as_study_table(
     counts = pd.Series(groups).value_counts()
     if counts.min() < 3:
         raise ValueError(
-            f"configuration {counts.idxmin()!r} has {counts.min()} particles; need at least 3"
+            f"configuration {counts.idxmin()} has {counts.min()} particles; need at least 3"
         )
     return StudyTable(X, y, groups, features, configurations)
 
