@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-_SUBCOMMANDS: list[str] = []  # module names under skii_glass.cli, e.g. "_simulate"
+# Module names under skii_glass.cli, e.g. "_simulate".
+_SUBCOMMANDS: list[str] = ["_reproduce", "_make_dataset"]
 
 
 def build_parser() -> argparse.ArgumentParser:
