@@ -124,7 +124,7 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
     [0, 1, 2, 3, 4]
     >>> model = make_pipeline(StandardScaler(), selector, LinearRegression()).fit(X, y)
     >>> round(model.score(X, y), 2)
-    0.75
+    0.76
     """
 
     _parameter_constraints: dict = {
@@ -184,7 +184,7 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
             if n > n_features:
                 raise ValueError(
                     f"n_features_to_select={n} must be at most the number of features "
-                    f"({n_features})"
+                    f"(n_features={n_features})"
                 )
             return int(n)
         return max(1, int(round(n * n_features)))
