@@ -517,7 +517,9 @@ def run_mc(
     bar = _progress_bar(progress, n_sweeps, sweep)
     chunk = n_sweeps if ckpt is None else checkpoint_every
     if bar is not None:
-        chunk = min(chunk, max(1, n_sweeps // 200))
+        # progress updates about every 1% (not shorter than 20 sweeps: each call
+        # rebuilds the neighbour list)
+        chunk = min(chunk, max(20, n_sweeps // 100))
     kernel_time = 0.0
     done_here = 0
     try:
