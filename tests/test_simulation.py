@@ -425,3 +425,17 @@ def test_equilibrate_from_mixture_and_config(tmp_path):
     assert (tmp_path / "eq.npz").exists()
     with pytest.raises(ValueError, match="n_particles"):
         equilibrate("ka2d", 1.0, n_sweeps=10)
+
+
+def test_barbot_ternary_preset_constants_and_run():
+    m = get_preset("barbot_ternary")
+    s, l = m.species.index("S"), m.species.index("L")
+    assert m.sigma[s, s] == pytest.approx(2 * np.sin(np.pi / 10))
+    assert m.sigma[l, l] == pytest.approx(2 * np.sin(np.pi / 5))
+    assert m.sigma[s, l] == 1.0 and m.epsilon[s, l] == 1.0
+    assert m.epsilon[s, s] == m.epsilon[l, l] == 0.5
+    assert m.sigma[s, s] < m.sigma[1, 1] < m.sigma[l, l]  # M is the medium species
+    assert "RECONSTRUCTED" in m.description
+    c = random_configuration(m, 150, seed=1)
+    res = run_mc(c, 1.0, 100, seed=2)
+    assert res.energies[-1] * 150 == pytest.approx(brute_energy(res.final), abs=1e-9)
