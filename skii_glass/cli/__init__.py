@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-# Module names under skii_glass.cli, e.g. "_simulate".
-_SUBCOMMANDS: list[str] = ["_reproduce", "_make_dataset"]
+# Module names under skii_glass.cli.
+_SUBCOMMANDS: list[str] = ["_simulate", "_reproduce", "_make_dataset"]
 
 
 def build_parser() -> argparse.ArgumentParser:
