@@ -10,7 +10,13 @@ import argparse
 import sys
 
 # Module names under skii_glass.cli.
-_SUBCOMMANDS: list[str] = ["_simulate", "_propensity", "_reproduce", "_make_dataset"]
+_SUBCOMMANDS: list[str] = [
+    "_simulate",
+    "_propensity",
+    "_describe",
+    "_reproduce",
+    "_make_dataset",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
