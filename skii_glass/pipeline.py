@@ -247,6 +247,15 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, disable=not enabled, leave=True, dynamic_ncols=True)
 
 
+def _load_timings(cache: Path) -> dict:
+    path = cache / "stage_seconds.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _save_timings(cache: Path, timings: dict) -> None:
+    _atomic_json(cache / "stage_seconds.json", timings)
+
+
 def _parallel_map(fn: Callable, jobs: Iterable[tuple], n_jobs, bar) -> list:
     """Run ``fn(*args)`` for each job through joblib, advancing ``bar`` as results arrive."""
     from joblib import Parallel, delayed
@@ -379,28 +388,23 @@ def _trajectory_path(cache: Path, i: int, j: int) -> Path:
 
 def _trajectory(scale: Scale, config_file: str, i: int, j: int, n_sweeps: int, seed,
                 cache: str) -> str:
-    """One iso-configurational trajectory: |dr^CR(t)| and bond breaking at t = n_sweeps."""
-    from .dynamics import (
-        bond_breaking,
-        cage_neighbors,
-        cage_relative_displacements,
-        displacements,
-    )
-    from .simulation import run_mc
+    """One iso-configurational trajectory: |dr^CR(t)| and bond breaking at t = n_sweeps.
+
+    One trajectory per job (rather than one ensemble per configuration) so that every
+    finished trajectory is cached and a stopped run resumes trajectory by trajectory.
+    """
+    from .propensity import iso_configurational
 
     out = _trajectory_path(Path(cache), i, j)
     if out.exists():
         return str(out)
     conf = _load_config(Path(config_file), scale.preset)
-    res = run_mc(conf, scale.temperature, n_sweeps, max_displacement=scale.max_displacement,
-                 seed=seed, sample_times=[n_sweeps])
-    pos = res.positions[[0, -1]]
-    sigma = conf.mixture.sigma
-    nl = cage_neighbors(pos[0], conf.species, conf.box, sigma)
-    dr_cr = cage_relative_displacements(displacements(pos), nl)
-    bb = bond_breaking(pos, conf.species, conf.box, sigma, neighbors=nl)
-    _atomic_savez(out, displacement=np.linalg.norm(dr_cr[-1], axis=1),
-                  bond_breaking=np.asarray(bb)[-1], acceptance=np.asarray(res.acceptance))
+    res = iso_configurational(conf, scale.temperature, [n_sweeps], n_trajectories=1,
+                              seed=seed, n_jobs=1, max_displacement=scale.max_displacement)
+    _atomic_savez(out, displacement=res.per_trajectory_displacement[0, -1],
+                  bond_breaking=res.per_trajectory_bond_breaking[0, -1],
+                  fs_cr=np.asarray(res.fs_cr[0, -1]),
+                  acceptance=np.asarray(res.acceptance[0]))
     return str(out)
 
 
@@ -451,8 +455,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     _check_cache_key(cache, "simulation", scale.simulation_key())
     (cache / "configurations").mkdir(parents=True, exist_ok=True)
     (cache / "propensity").mkdir(parents=True, exist_ok=True)
-    timings_path = cache / "stage_seconds.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
+    timings = _load_timings(cache)
     say = log or (lambda s: None)
     config_seeds, tau_seed = _seeds(scale)
 
@@ -508,7 +511,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
         bar.close()
     if todo:
         timings["propensity"] = timings.get("propensity", 0.0) + time.perf_counter() - t0
-    _atomic_json(timings_path, timings)
+    _save_timings(cache, timings)
 
     prop, bb = [], []
     for i in range(scale.n_configurations):
@@ -600,7 +603,7 @@ def run_pipeline(
             "tau_alpha_sweeps": data.tau_alpha,
             "dataset_provenance": data.metadata,
         }
-        stage_seconds = {}
+        stage_seconds = _load_timings(cache)
         say(f"[1-3/6] bundled dataset: {len(configurations)} configurations of N = "
             f"{configurations[0].n_particles} at T = {data.temperature}")
     else:
@@ -608,7 +611,7 @@ def run_pipeline(
         cache = out / "cache"
         configurations, propensities = sim.configurations, sim.propensity
         metadata = {"source": f"simulated by this run (scale {scale.name})", **sim.metadata()}
-        stage_seconds = dict(sim.stage_seconds)
+        stage_seconds = {**_load_timings(cache), **sim.stage_seconds}
 
     _check_cache_key(cache, "analysis", scale.analysis_key())
     say("[4/6] structural descriptors (60 columns)")
@@ -617,6 +620,7 @@ def run_pipeline(
     table = _descriptor_stage(cache, configurations, propensities, n_jobs, say)
     if not had:
         stage_seconds["descriptors"] = time.perf_counter() - t0
+        _save_timings(cache, stage_seconds)
 
     say("[5/6] analyses: Pearson, imbalances, greedy paths, leave-one-out regression")
     study_path = cache / "study.joblib"
@@ -651,10 +655,14 @@ def run_pipeline(
         joblib.dump(results, tmp)
         os.replace(tmp, study_path)
         stage_seconds["analyses"] = time.perf_counter() - t0
+        _save_timings(cache, stage_seconds)
 
     say("[6/6] report")
     metadata["stage_seconds"] = stage_seconds
     metadata["scale"] = asdict(scale)
-    metadata["wall_seconds"] = time.perf_counter() - start
+    # wall_seconds: compute time of all stages, also those cached by earlier invocations
+    # (a resumed run reports what the whole study cost, not just its last piece).
+    metadata["wall_seconds"] = float(sum(stage_seconds.values()))
+    metadata["invocation_seconds"] = time.perf_counter() - start
     summary = report.write_report(results, out, metadata)
     return summary
