@@ -320,11 +320,20 @@ def _load_config(path: Path, preset: str):
 
 
 def _seeds(scale: Scale):
-    """Independent streams: one per configuration (equilibration, trajectories), one for
-    the tau_alpha runs."""
+    """Independent streams, derived once from the master seed (``SeedSequence.spawn`` is
+    stateful, so every child is created here, in a fixed order, whatever is cached).
+
+    Returns (equilibration seed per configuration, trajectory seeds per configuration,
+    tau_alpha seed).
+    """
     root = np.random.SeedSequence(scale.seed)
-    per_config = root.spawn(scale.n_configurations + 1)
-    return per_config[:-1], per_config[-1]
+    *per_config, tau_seed = root.spawn(scale.n_configurations + 1)
+    equil, traj = [], []
+    for cs in per_config:
+        e, t = cs.spawn(2)
+        equil.append(e)
+        traj.append(t.spawn(scale.n_trajectories))
+    return equil, traj, tau_seed
 
 
 def _tau_alpha(scale: Scale, configs, seed, cache: Path, progress: bool) -> dict:
@@ -457,7 +466,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     (cache / "propensity").mkdir(parents=True, exist_ok=True)
     timings = _load_timings(cache)
     say = log or (lambda s: None)
-    config_seeds, tau_seed = _seeds(scale)
+    equil_seeds, traj_seeds, tau_seed = _seeds(scale)
 
     t0 = time.perf_counter()
     todo = [i for i in range(scale.n_configurations) if not _config_path(cache, i).exists()]
@@ -469,7 +478,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     if bar is not None:
         bar.update(scale.n_configurations - len(todo))
     _parallel_map(_equilibrate_one,
-                  [(scale, i, config_seeds[i].spawn(2)[0], str(cache)) for i in todo],
+                  [(scale, i, equil_seeds[i], str(cache)) for i in todo],
                   n_jobs, bar)
     if bar is not None:
         bar.close()
@@ -495,8 +504,6 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     say(f"[3/6] iso-configurational propensity: {scale.n_trajectories} trajectories x "
         f"{scale.n_configurations} configurations of {n_sweeps} sweeps "
         f"({len(pairs) - len(todo)} cached)")
-    traj_seeds = [config_seeds[i].spawn(2)[1].spawn(scale.n_trajectories)
-                  for i in range(scale.n_configurations)]
     bar = _progress(len(pairs), "propensity", progress)
     if bar is not None:
         bar.update(len(pairs) - len(todo))
