@@ -107,7 +107,7 @@ class Scale:
     max_d: int = 15
     n_path_features: int = 15
     n_random_draws: int = 100
-    baseline_max_rows: int = 2000
+    baseline_max_rows: int = 1000
     seed: int = 2024
     cost: str = ""
 
