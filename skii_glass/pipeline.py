@@ -28,9 +28,21 @@ expensive stages on a cluster; the CLI's ``--dask-scheduler ADDRESS`` does exact
 
 Scales (``SCALES``): ``tiny`` (tests, seconds), ``quick`` (minutes on 2 cores, T = 1.0
 where tau_alpha is short: checks every stage, physically only a smoke run), ``bundle``
-(the shipped dataset: N = 1290, T = 0.55, 10 x 30) and ``paper`` (N = 4000, T = 0.55,
-10 configurations x 30 trajectories, as in the paper; days of CPU on 2 cores, see
-:data:`SCALES` for the estimate).
+(the shipped dataset: N = 1290, T = 0.55, 10 x 30; about an hour on 2 cores) and
+``paper`` (N = 4000, T = 0.55, 10 configurations x 30 trajectories, as in the paper; a few
+hours on 2 cores, see :data:`SCALES` for the estimates).
+
+Running on a Dask cluster::
+
+    from dask.distributed import Client
+    import joblib
+    from skii_glass.pipeline import get_scale, run_pipeline
+
+    with Client("tcp://scheduler:8786"), joblib.parallel_config(backend="dask"):
+        run_pipeline(get_scale("paper"), "paper-run", n_jobs=-1, progress=True)
+
+(or ``skii-glass reproduce --scale paper --dask-scheduler tcp://scheduler:8786``). The
+cache folder must be on a file system that the workers share.
 """
 
 from __future__ import annotations
@@ -123,7 +135,7 @@ class Scale:
         return {k: getattr(self, k) for k in keys}
 
 
-#: Named scales. Costs are for 2 cores at the simulator's ~1e7 trial moves / s.
+#: Named scales (``cost`` says what each takes on 2 cores).
 SCALES: dict[str, Scale] = {
     "tiny": Scale(
         name="tiny", n_particles=128, n_configurations=3, n_trajectories=3, temperature=2.0,
@@ -141,20 +153,22 @@ SCALES: dict[str, Scale] = {
     ),
     "bundle": Scale(
         name="bundle", n_particles=1290, n_configurations=10, n_trajectories=30,
-        temperature=0.55, max_displacement=0.1, equilibration_sweeps=200_000,
+        temperature=0.55, max_displacement=0.1, equilibration_sweeps=100_000,
         swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
         n_tau_configurations=2,
-        cost="the shipped dataset: ~10 x 2e5 equilibration + 30 x ~2.5e4 propensity sweeps "
-             "per configuration of N = 1290, ~1e10 trial moves: a few hours on 2 cores",
+        cost="the shipped dataset: 10 x 1e5 swap-MC equilibration sweeps (swap MC reaches a "
+             "flat energy within ~2e4 sweeps even at T = 0.5) + 10 x 30 trajectories of "
+             "tau_alpha ~ 2.4e4 sweeps, N = 1290: ~1.1e10 trial moves, about an hour on 2 "
+             "cores at 3-5e6 moves/s per core",
     ),
     "paper": Scale(
         name="paper", n_particles=4000, n_configurations=10, n_trajectories=30,
-        temperature=0.55, max_displacement=0.1, equilibration_sweeps=300_000,
+        temperature=0.55, max_displacement=0.1, equilibration_sweeps=100_000,
         swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
         n_tau_configurations=2,
         cost="as in the paper (N = 4000, 10 configurations x 30 trajectories at T = 0.55): "
-             "~4e10 trial moves, about a day on 2 cores; spread it over a Dask cluster with "
-             "--dask-scheduler (trajectories are independent jobs)",
+             "~3.3e10 trial moves, 2-4 hours on 2 cores; the 300 trajectories are "
+             "independent joblib jobs, so --dask-scheduler spreads them over a cluster",
     ),
 }
 

@@ -119,6 +119,14 @@ def _label(d: str) -> str:
 # ----------------------------------------------------------------------------- figures
 
 
+def _bottom_legend(fig, ax, ncol: int | None = None) -> None:
+    """One legend for all panels, below them (it never hides a curve)."""
+    handles, labels = ax.get_legend_handles_labels()
+    ncol = ncol or len(labels)
+    fig.legend(handles, labels, loc="upper center", ncol=ncol, fontsize=9,
+               bbox_to_anchor=(0.5, 0.0), frameon=False)
+
+
 def _fig4a(ours: pd.DataFrame, paper: pd.DataFrame, path: Path) -> None:
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True)
@@ -130,7 +138,7 @@ def _fig4a(ours: pd.DataFrame, paper: pd.DataFrame, path: Path) -> None:
         ax.set_title(title)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("|Pearson r| with propensity\n(|mean over configurations|)")
-    axes[1].legend(loc="best", fontsize=8)
+    _bottom_legend(fig, axes[0])
     fig.suptitle("Fig. 4a: linear correlation of each descriptor with the propensity")
     _savefig(fig, path)
     plt.close(fig)
@@ -191,7 +199,7 @@ def _fig4cd(ours: pd.DataFrame, paper: pd.DataFrame, path: Path) -> None:
             ax.set_title(f"{'c' if row == 0 else 'd'}) {title}", fontsize=10)
             if row == 1:
                 ax.set_xlabel("coarse-graining length L (σ_AA)")
-    axes[0, 1].legend(fontsize=8, loc="best")
+    _bottom_legend(fig, axes[0, 0])
     fig.suptitle("Figs. 4c-d: inverse information imbalance against L "
                  "(larger = more informative)")
     _savefig(fig, path)
@@ -226,7 +234,7 @@ def _path_panels(axes, ours: pd.DataFrame, paper: Mapping[str, np.ndarray], *, o
     ax.plot(ours[kx], ours[ky], "-o", color="tab:blue", label="this run")
     ax.plot(paper[kx], paper[ky], "--o", mfc="none", color="tab:gray", label="paper")
     for i, (x, y) in enumerate(zip(ours[kx], ours[ky], strict=True)):
-        if i < 6 or i == len(ours) - 1:
+        if i in (0, 1, 2, 4, 9) or i == len(ours) - 1:
             ax.annotate(str(i + 1), (x, y), textcoords="offset points", xytext=(4, 4),
                         fontsize=8, color="tab:blue")
     for i, (x, y) in enumerate(zip(paper[kx], paper[ky], strict=True)):
@@ -294,7 +302,7 @@ def _fig7(summary: pd.DataFrame, ref: PaperReference, path: Path) -> None:
     for ax in axes:
         ax.set_xlabel("number of features, d")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+    _bottom_legend(fig, axes[0], ncol=3)
     fig.suptitle("Fig. 7: leave-one-configuration-out linear regression of the propensity")
     _savefig(fig, path)
     plt.close(fig)
