@@ -167,3 +167,14 @@ def test_help_mentions_the_physics(capsys):
     for word in ("tau_alpha", "propensity", "Dask", "--from-bundled", "--scale"):
         assert word in text
     assert os.environ.get("MPLBACKEND", "Agg") == "Agg"
+
+
+def test_bundled_dataset_loads_or_says_how_to_make_it():
+    if datasets._default_path().exists():
+        data = datasets.load_propensity(descriptors=False)
+        assert len(data.configurations) >= 10
+        assert data.temperature <= 0.55 and data.tau_alpha > 0
+        assert all(np.all(np.isfinite(p)) and p.min() >= 0 for p in data.propensity)
+    else:
+        with pytest.raises(FileNotFoundError, match="make-dataset --scale bundle"):
+            datasets.load_propensity()
