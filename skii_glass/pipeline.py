@@ -634,7 +634,15 @@ def run_pipeline(
         metadata = {"source": f"simulated by this run (scale {scale.name})", **sim.metadata()}
         stage_seconds = {**_load_timings(cache), **sim.stage_seconds}
 
-    _check_cache_key(cache, "analysis", scale.analysis_key())
+    try:
+        _check_cache_key(cache, "analysis", scale.analysis_key())
+    except ValueError:
+        # Analysis settings changed (e.g. --max-d): the analyses are cheap, so redo them
+        # on the cached data instead of refusing.
+        say("      analysis settings changed: recomputing the analyses")
+        (cache / "study.joblib").unlink(missing_ok=True)
+        (cache / "analysis_settings.json").unlink()
+        _check_cache_key(cache, "analysis", scale.analysis_key())
     say("[4/6] structural descriptors (60 columns)")
     t0 = time.perf_counter()
     had = (cache / "descriptors.npz").exists()

@@ -563,7 +563,7 @@ def _loco_fold(
         selection_hook(test_config, np.flatnonzero(train))
     ols = _OLS(Xtr, ytr)
     ss = np.random.SeedSequence([seed, len(names), _stable_hash(test_config)])
-    rng_sub, rng_mi, rng_sfs = (np.random.default_rng(s) for s in ss.spawn(3))
+    rng_sub, rng_mi = (np.random.default_rng(s) for s in ss.spawn(2))
 
     orders: dict[str, list[int]] = {}
     records = []
@@ -618,7 +618,6 @@ def _loco_fold(
         for d in range(1, max_d + 1):
             records.append(("random", test_config, d, acc[d - 1] / n_random_draws,
                             f"mean of {n_random_draws} random draws"))
-    del rng_sfs
     return records
 
 

@@ -108,6 +108,19 @@ def test_reproduce_refuses_mixed_settings(tiny_run, capsys):
     assert "other settings" in capsys.readouterr().err
 
 
+def test_changed_analysis_settings_reuse_the_simulation(tiny_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "redo"
+    shutil.copytree(tiny_run, out)
+    before = (out / "cache" / "tau_alpha.json").stat().st_mtime_ns
+    assert main(["reproduce", "--scale", "tiny", "--quiet", "--max-d", "2", "--out",
+                 str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(len(v) == 2 for v in summary["regression_abs_pearson"].values())
+    assert (out / "cache" / "tau_alpha.json").stat().st_mtime_ns == before
+
+
 def test_make_dataset_and_from_bundled(tiny_run, tmp_path):
     # Same settings as the tiny run: make-dataset reuses its cached stages 1-3.
     f = tmp_path / "tiny.npz"
