@@ -672,7 +672,7 @@ def equilibrate(
     checkpoint_every: int = 10000,
     progress: bool = False,
     melt_temperature: float = 5.0,
-    melt_sweeps: int = 500,
+    melt_sweeps: int = 1000,
     warn: bool = True,
 ) -> tuple[Configuration, dict]:
     """Equilibrate at ``temperature`` and check that the energy has stopped drifting.
