@@ -46,7 +46,7 @@ import numpy as np
 
 from . import _descriptor_kernels as _k
 from .configuration import Configuration
-from .neighbors import NeighborList, neighbor_list
+from .neighbors import NeighborList, cell_list, neighbor_list
 
 __all__ = [
     "DESCRIPTORS",
@@ -248,9 +248,10 @@ def tong_tanaka_theta(
 
 def _long_sums(config: Configuration, lengths: np.ndarray, values: np.ndarray) -> np.ndarray:
     _check_fits_box(config, float(lengths[-1]), "coarse-graining length L =")
-    nl = neighbor_list(config.positions, config.box, float(lengths[-1]), vectors=False)
-    return _k.coarse_sums(nl.offsets, nl.indices, nl.distances, lengths,
-                          np.ascontiguousarray(values, dtype=np.float64))
+    pos, box = config.positions, config.box
+    cells = cell_list(pos, box, float(lengths[-1]))
+    return _k.coarse_sums(pos, box, lengths, np.ascontiguousarray(values, dtype=np.float64),
+                          *cells)
 
 
 def _areas(config: Configuration) -> np.ndarray:
