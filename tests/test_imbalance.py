@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,7 +100,7 @@ def test_one_column_2d_equals_1d(rng):
 
 
 def test_pandas_input(rng):
-    pd = pytest.importorskip("pandas")
+
     x = rng.normal(size=(50, 2))
     y = rng.normal(size=50)
     assert information_imbalance(pd.DataFrame(x), pd.Series(y)) == information_imbalance(x, y)
