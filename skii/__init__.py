@@ -1,3 +1,25 @@
-"""skii: feature selection by information imbalance, scikit-learn compatible."""
+"""skii: feature selection by information imbalance, scikit-learn compatible.
 
-__version__ = "0.1.0"
+Information imbalance (Glielmo et al., PNAS Nexus 1, pgac039, 2022) measures how well the
+neighbourhoods of one representation of the data predict those of another. The selector
+greedily adds the features whose neighbourhoods best predict a target (supervised) or the
+full feature set (unsupervised), as in Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024).
+"""
+
+from ._imbalance import (
+    ConstantFeatureWarning,
+    imbalance_path,
+    information_imbalance,
+    information_imbalances,
+)
+from ._selector import InformationImbalanceSelector
+from ._version import __version__
+
+__all__ = [
+    "ConstantFeatureWarning",
+    "InformationImbalanceSelector",
+    "imbalance_path",
+    "information_imbalance",
+    "information_imbalances",
+    "__version__",
+]

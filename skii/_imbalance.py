@@ -1,0 +1,478 @@
+"""Information imbalance: validated public functions on top of the numba kernels."""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.utils import check_random_state
+
+from . import (
+    _kernels,
+    _numba_setup,  # noqa: F401  (thread-safe threading layer before compiling)
+)
+
+__all__ = ["information_imbalance", "information_imbalances", "imbalance_path"]
+
+_TIES = ("average", "random")
+_MODES = ("supervised", "unsupervised")
+
+
+class ConstantFeatureWarning(UserWarning):
+    """Constant features carry no neighbourhood information and are never candidates."""
+
+
+# ----------------------------------------------------------------------------- validation
+def _as_2d(a, name: str) -> np.ndarray:
+    if hasattr(a, "to_numpy"):  # pandas Series / DataFrame
+        a = a.to_numpy()
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numeric: {err}") from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim} dimensions")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no features (shape {arr.shape})")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def _group_indices(groups, n_samples: int, n_neighbors: int) -> list[np.ndarray]:
+    """Row indices of each group; every group needs more than n_neighbors rows."""
+    if groups is None:
+        parts = [np.arange(n_samples)]
+    else:
+        g = np.asarray(groups.to_numpy() if hasattr(groups, "to_numpy") else groups)
+        if g.ndim != 1 or g.shape[0] != n_samples:
+            raise ValueError(
+                f"groups must be 1-D with one label per row ({n_samples}), got shape {g.shape}"
+            )
+        _, inverse = np.unique(g, return_inverse=True)
+        parts = [np.flatnonzero(inverse == u) for u in range(inverse.max() + 1)]
+    for p in parts:
+        if p.size < 2:
+            raise ValueError(
+                f"information imbalance needs at least 2 rows per group; a group has {p.size}"
+            )
+        if n_neighbors >= p.size:
+            raise ValueError(
+                f"n_neighbors={n_neighbors} needs more than {n_neighbors} rows per group; "
+                f"a group has {p.size}"
+            )
+    return parts
+
+
+def _check_common(n_neighbors, ties) -> int:
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int | np.integer):
+        raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
+    if n_neighbors < 1:
+        raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors}")
+    if ties not in _TIES:
+        raise ValueError(f"ties must be one of {_TIES}, got {ties!r}")
+    return int(n_neighbors)
+
+
+def _transposed(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.T)
+
+
+def _priorities(rng, n: int) -> np.ndarray:
+    return rng.permutation(n).astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- threads
+def _numba_threads_per_worker(n_workers: int) -> int:
+    import numba
+
+    cores = os.cpu_count() or 1
+    return max(1, min(numba.config.NUMBA_NUM_THREADS, cores // max(1, n_workers)))
+
+
+def _call_with_threads(n_threads: int, func, *args):
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        return func(*args)
+    finally:
+        numba.set_num_threads(previous)
+
+
+def _n_workers(n_jobs) -> int:
+    return effective_n_jobs(n_jobs) if n_jobs not in (None, 1) else 1
+
+
+def _map(func, tasks: Sequence[tuple], n_jobs) -> list:
+    """Run func(*task) for every task; through joblib when n_jobs asks for workers.
+
+    Each joblib worker gets cores // workers numba threads, so the two levels of
+    parallelism never oversubscribe the machine.
+    """
+    workers = min(_n_workers(n_jobs), len(tasks))
+    if workers <= 1:
+        return [func(*t) for t in tasks]
+    n_threads = _numba_threads_per_worker(workers)
+    return Parallel(n_jobs=workers)(delayed(_call_with_threads)(n_threads, func, *t) for t in tasks)
+
+
+# ----------------------------------------------------------------------------- imbalance
+def _n_chunks() -> int:
+    import numba
+
+    return 4 * numba.get_num_threads()
+
+
+def _delta_one_group(at, bt, k, tie_random, prio_a, prio_b) -> float:
+    n = at.shape[1]
+    rows = np.empty(n)
+    _kernels.imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, _n_chunks(), rows)
+    return 2.0 * float(rows.sum()) / (n * n)
+
+
+def _both_directions(A, B, n_neighbors, groups, ties, random_state, n_jobs):
+    k = _check_common(n_neighbors, ties)
+    A = _as_2d(A, "A")
+    B = _as_2d(B, "B")
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(
+            f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}"
+        )
+    parts = _group_indices(groups, A.shape[0], k)
+    tie_random = ties == "random"
+    rng = check_random_state(random_state)
+    tasks_ab, tasks_ba = [], []
+    for p in parts:
+        at, bt = _transposed(A[p]), _transposed(B[p])
+        if tie_random:
+            pa, pb = _priorities(rng, p.size), _priorities(rng, p.size)
+        else:
+            pa = pb = np.zeros(p.size, dtype=np.int64)
+        tasks_ab.append((at, bt, k, tie_random, pa, pb))
+        tasks_ba.append((bt, at, k, tie_random, pb, pa))
+    return tasks_ab, tasks_ba, n_jobs
+
+
+def information_imbalance(
+    A,
+    B,
+    *,
+    n_neighbors: int = 1,
+    groups=None,
+    ties: str = "average",
+    random_state=None,
+    n_jobs: int | None = None,
+) -> float:
+    """Information imbalance Delta(A -> B): how well A's neighbourhoods predict B's.
+
+    ``Delta(A -> B) = 2 / (N^2 k) * sum_i sum_j w_ij rbar_B(i, j)``: for every point i, the
+    ranks in space B of its k nearest neighbours in space A (Euclidean distances), scaled so
+    that ~0 means A predicts B's neighbourhoods and ~1 means A says nothing about B
+    (Glielmo et al., PNAS Nexus 1, pgac039, 2022). The minimum, for distinct rows and no
+    tied distances in A, is ``Delta(A -> A) = (k + 1) / N``.
+
+    Parameters
+    ----------
+    A, B : array-like of shape (n_samples,) or (n_samples, n_features)
+        The two representations; a 1-D array is one feature. Never rescaled: Delta depends
+        on the relative scale of the columns of a multi-feature space.
+    n_neighbors : int, default=1
+        Number of nearest neighbours k in A.
+    groups : array-like of shape (n_samples,), default=None
+        Group labels. The imbalance is computed within each group (ranks among that group's
+        rows only), then averaged over groups, every group counting equally.
+    ties : {"average", "random"}, default="average"
+        ``"average"``: the exact expectation under uniform random tie-breaking (tied nearest
+        neighbours share the weight, a tied rank counts as the mean of the positions it
+        could take), so the result never depends on the order of rows. ``"random"``: ties
+        broken by a random priority order of the rows drawn from ``random_state``
+        (independently for A and B).
+    random_state : int, RandomState instance or None, default=None
+        Used only with ``ties="random"``.
+    n_jobs : int, default=None
+        joblib workers over groups; each worker uses cores // workers numba threads.
+        ``joblib.parallel_config(backend="dask")`` sends the groups to a Dask cluster.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii import information_imbalance
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 2))
+    >>> y = x[:, 0] + 0.01 * rng.normal(size=500)
+    >>> information_imbalance(x[:, 0], y) < 0.05 < 0.5 < information_imbalance(x[:, 1], y)
+    True
+    """
+    tasks_ab, _, n_jobs = _both_directions(A, B, n_neighbors, groups, ties, random_state, n_jobs)
+    return float(np.mean(_map(_delta_one_group, tasks_ab, n_jobs)))
+
+
+def information_imbalances(
+    A,
+    B,
+    *,
+    n_neighbors: int = 1,
+    groups=None,
+    ties: str = "average",
+    random_state=None,
+    n_jobs: int | None = None,
+) -> tuple[float, float]:
+    """Both directions at once: ``(Delta(A -> B), Delta(B -> A))``.
+
+    Parameters are those of :func:`information_imbalance`. A point of the information
+    imbalance plane: (small, large) means A is more informative than B; (small, small) that
+    they are equivalent; (~1, ~1) that they are independent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii import information_imbalances
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(400, 3))
+    >>> to_y, from_y = information_imbalances(x, x[:, 0])
+    >>> bool(to_y < from_y)  # all of x predicts x0 better than x0 predicts all of x
+    True
+    """
+    tasks_ab, tasks_ba, n_jobs = _both_directions(
+        A, B, n_neighbors, groups, ties, random_state, n_jobs
+    )
+    res = _map(_delta_one_group, tasks_ab + tasks_ba, n_jobs)
+    g = len(tasks_ab)
+    return float(np.mean(res[:g])), float(np.mean(res[g:]))
+
+
+# ----------------------------------------------------------------------------- greedy path
+def _candidate_deltas(st, ct, tt, k, tie_random, prio_s, prio_t, backward):
+    n = ct.shape[1]
+    fwd = np.empty((n, ct.shape[0]))
+    bwd = np.empty((n, ct.shape[0])) if backward else np.empty((1, 1))
+    _kernels.greedy_candidate_rows(
+        st, ct, tt, k, tie_random, prio_s, prio_t, backward, _n_chunks(), fwd, bwd
+    )
+    scale = 2.0 / (n * n)
+    d_fwd = scale * fwd.sum(axis=0)
+    d_bwd = scale * bwd.sum(axis=0) if backward else np.full(ct.shape[0], np.nan)
+    return d_fwd, d_bwd
+
+
+def _constant_columns(X: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
+    """Columns constant within every group (they add nothing to any distance)."""
+    const = np.ones(X.shape[1], dtype=bool)
+    for p in parts:
+        sub = X[p]
+        const &= np.all(sub == sub[0], axis=0)
+    return const
+
+
+def imbalance_path(
+    X,
+    y=None,
+    *,
+    mode: str = "supervised",
+    n_features_to_select: int | None = None,
+    tol: float | None = None,
+    n_neighbors: int = 1,
+    groups=None,
+    ties: str = "average",
+    random_state=None,
+    feature_names=None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+) -> pd.DataFrame:
+    """Greedy forward selection by information imbalance; the whole path as a table.
+
+    Supervised: step 1 takes the feature with the smallest Delta(x_j -> y); each later step
+    adds the remaining feature that minimises Delta(X_S + j -> y). Unsupervised: the same,
+    minimising the symmetrised imbalance against the full feature set,
+    ``(Delta(X_S -> X) + Delta(X -> X_S)) / sqrt(2)``. Both imbalances are recorded at every
+    step, computed exactly (distances summed in feature-index order). Candidates that tie
+    on the objective are resolved by the lowest column index. Constant features are never
+    candidates: they are appended after all others, with a warning.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+        Target; required in supervised mode, ignored in unsupervised mode.
+    mode : {"supervised", "unsupervised"}, default="supervised"
+    n_features_to_select : int, default=None
+        Length of the path; None means every feature.
+    tol : float, default=None
+        Stop early once adding a feature lowers the objective by less than ``tol``.
+    n_neighbors, groups, ties, random_state, n_jobs
+        As in :func:`information_imbalance`; ``n_jobs`` spreads the groups, and the
+        candidate features when there are fewer groups than workers, over joblib workers.
+    feature_names : sequence of str, default=None
+        Names for the ``feature_name`` column (default ``x0, x1, ...``).
+    verbose : int, default=0
+        Show a tqdm progress bar over steps when > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step with columns ``n_features`` (1, 2, ...), ``feature`` (column
+        index), ``feature_name``, ``delta_subset_to_target``, ``delta_target_to_subset``
+        and ``objective`` (the quantity minimised: ``delta_subset_to_target`` when
+        supervised, the symmetrised imbalance when unsupervised). The target is y when
+        supervised and the full X when unsupervised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii import imbalance_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4))
+    >>> y = X[:, 2] + 0.5 * X[:, 0]
+    >>> path = imbalance_path(X, y, n_features_to_select=2)
+    >>> path["feature"].tolist()
+    [2, 0]
+    """
+    k = _check_common(n_neighbors, ties)
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    X = _as_2d(X, "X")
+    n, p = X.shape
+    if mode == "supervised":
+        if y is None:
+            raise ValueError("supervised selection needs a target y (or use mode='unsupervised')")
+        target = _as_2d(y, "y")
+        if target.shape[0] != n:
+            raise ValueError(f"X and y have different numbers of rows: {n} and {target.shape[0]}")
+    else:
+        target = X
+    if n_features_to_select is None:
+        n_features_to_select = p
+    if not 1 <= int(n_features_to_select) <= p:
+        raise ValueError(
+            f"n_features_to_select={n_features_to_select} must be between 1 and the number "
+            f"of features ({p})"
+        )
+    if tol is not None and not tol > 0:
+        raise ValueError(f"tol must be positive, got {tol}")
+    if feature_names is None:
+        feature_names = [f"x{j}" for j in range(p)]
+    feature_names = [str(f) for f in feature_names]
+    if len(feature_names) != p:
+        raise ValueError(f"feature_names has {len(feature_names)} names for {p} features")
+
+    parts = _group_indices(groups, n, k)
+    const = _constant_columns(X, parts)
+    if const.any():
+        names = ", ".join(np.asarray(feature_names)[const])
+        warnings.warn(
+            f"{int(const.sum())} constant feature(s) ({names}) carry no information; they "
+            "are never candidates and are appended at the end of the path.",
+            ConstantFeatureWarning,
+            stacklevel=2,
+        )
+    tie_random = ties == "random"
+    rng = check_random_state(random_state)
+    backward = mode == "unsupervised"
+    per_group = []
+    for part in parts:
+        ps = _priorities(rng, part.size) if tie_random else np.zeros(part.size, np.int64)
+        pt = _priorities(rng, part.size) if tie_random else np.zeros(part.size, np.int64)
+        per_group.append((X[part], _transposed(target[part]), ps, pt))
+
+    selected: list[int] = []
+    rows = []
+    candidates = [j for j in range(p) if not const[j]]
+    progress = _progress(n_features_to_select, verbose, mode)
+    previous = np.inf
+    while len(selected) < n_features_to_select:
+        if candidates:
+            # Independent tasks: every (group, chunk of candidates) pair. Candidates are
+            # split only when there are fewer groups than workers.
+            n_chunks = max(1, min(len(candidates), _n_workers(n_jobs) // len(per_group)))
+            chunks = np.array_split(np.asarray(candidates), n_chunks)
+            tasks = []
+            for xg, tt, ps, pt in per_group:
+                st = _transposed(xg[:, sorted(selected)])
+                for chunk in chunks:
+                    ct = _transposed(xg[:, chunk])
+                    tasks.append((st, ct, tt, k, tie_random, ps, pt, backward))
+            res = _map(_candidate_deltas, tasks, n_jobs)
+            fwd_g = [
+                np.concatenate([r[0] for r in res[g : g + n_chunks]])
+                for g in range(0, len(res), n_chunks)
+            ]
+            bwd_g = [
+                np.concatenate([r[1] for r in res[g : g + n_chunks]])
+                for g in range(0, len(res), n_chunks)
+            ]
+            fwd = np.mean(fwd_g, axis=0)
+            obj = (fwd + np.mean(bwd_g, axis=0)) / math.sqrt(2) if backward else fwd
+            best = int(np.argmin(obj))  # first minimum: lowest column index wins ties
+            if tol is not None and previous - obj[best] < tol:
+                break
+            previous = obj[best]
+            chosen = candidates.pop(best)
+        else:
+            chosen = int(np.flatnonzero(const & ~np.isin(np.arange(p), selected))[0])
+        selected.append(chosen)
+        d_st, d_ts = _subset_deltas(per_group, sorted(selected), k, tie_random, n_jobs)
+        rows.append(
+            {
+                "n_features": len(selected),
+                "feature": chosen,
+                "feature_name": feature_names[chosen],
+                "delta_subset_to_target": d_st,
+                "delta_target_to_subset": d_ts,
+                "objective": (d_st + d_ts) / math.sqrt(2) if backward else d_st,
+            }
+        )
+        progress.update()
+    progress.close()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "n_features",
+            "feature",
+            "feature_name",
+            "delta_subset_to_target",
+            "delta_target_to_subset",
+            "objective",
+        ],
+    )
+
+
+def _subset_deltas(per_group, cols, k, tie_random, n_jobs) -> tuple[float, float]:
+    tasks_st, tasks_ts = [], []
+    for xg, tt, ps, pt in per_group:
+        st = _transposed(xg[:, cols])
+        tasks_st.append((st, tt, k, tie_random, ps, pt))
+        tasks_ts.append((tt, st, k, tie_random, pt, ps))
+    res = _map(_delta_one_group, tasks_st + tasks_ts, n_jobs)
+    g = len(per_group)
+    return float(np.mean(res[:g])), float(np.mean(res[g:]))
+
+
+class _NoProgress:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, verbose: int, mode: str):
+    if not verbose:
+        return _NoProgress()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # progress bars are an optional extra
+        return _NoProgress()
+    return tqdm(total=total, desc=f"{mode} selection", unit="feature")

@@ -1,0 +1,288 @@
+"""InformationImbalanceSelector: greedy forward feature selection by information imbalance."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+
+from ._imbalance import imbalance_path
+from ._version import __version__
+
+__all__ = ["InformationImbalanceSelector"]
+
+
+def _compute_path(
+    X, y, groups, mode, n_neighbors, ties, seed, length, tol, n_jobs, verbose, version
+):
+    """Module-level so joblib.Memory can cache it (``version`` is part of the key)."""
+    del version
+    return imbalance_path(
+        X,
+        y,
+        mode=mode,
+        n_features_to_select=length,
+        tol=tol,
+        n_neighbors=n_neighbors,
+        groups=groups,
+        ties=ties,
+        random_state=seed,
+        n_jobs=n_jobs,
+        verbose=verbose,
+    )
+
+
+class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
+    """Select features by greedy forward information imbalance.
+
+    Supervised (default): at each step add the feature whose addition makes the selected
+    set's neighbourhoods best predict those of the target, i.e. minimise
+    ``Delta(X_S -> y)`` (Glielmo et al. 2022; Sharma, Liu & Ozawa 2024). Unsupervised: find
+    the subset that best preserves the neighbourhoods of the full feature set, minimising
+    ``(Delta(X_S -> X) + Delta(X -> X_S)) / sqrt(2)``. Distances are Euclidean on X **as
+    given**: the selector never rescales, so put a ``StandardScaler`` in front of it when
+    the columns have different units.
+
+    Parameters
+    ----------
+    n_features_to_select : "auto", int or float, default="auto"
+        Number of features to select. An int is an absolute number, a float in (0, 1] a
+        fraction of the features. ``"auto"``: with ``tol=None`` half of the features (as
+        :class:`~sklearn.feature_selection.SequentialFeatureSelector`); with ``tol``, stop
+        when adding a feature lowers the objective by less than ``tol``.
+    mode : {"supervised", "unsupervised"}, default="supervised"
+        A Pipeline always passes y, so the mode is explicit and never inferred from y. In
+        unsupervised mode y is ignored.
+    n_neighbors : int, default=1
+        Nearest neighbours k used in the imbalance.
+    tol : float, default=None
+        Minimum decrease of the objective to keep adding features (only with "auto").
+    ties : {"average", "random"}, default="average"
+        Tie handling for equal distances (integer features, discrete targets): the exact
+        expectation under uniform random tie-breaking, or random breaking from
+        ``random_state``. See :func:`skii.information_imbalance`.
+    memory : str or joblib.Memory, default=None
+        Cache the greedy path. With a cache the path is computed once to ``max_features``
+        (default: all features) and every fit truncates it, so a ``GridSearchCV`` over
+        ``n_features_to_select`` computes it once per fold. The key contains X, y, groups,
+        mode, n_neighbors, ties, random_state and the package version.
+    max_features : int, default=None
+        Length of the cached path (only with ``memory``); must cover every
+        ``n_features_to_select`` you fit with.
+    n_jobs : int, default=None
+        joblib workers over groups (``joblib.parallel_config(backend="dask")`` scales out
+        to a cluster). numba kernels always use the available cores, split as
+        ``cores // workers`` threads per worker so the two never oversubscribe.
+    random_state : int, RandomState instance or None, default=None
+        Used with ``ties="random"``.
+    verbose : int, default=0
+        Show a tqdm progress bar over the greedy steps when > 0.
+
+    Attributes
+    ----------
+    n_features_to_select_ : int
+        Number of features selected.
+    support_ : ndarray of shape (n_features_in_,), dtype=bool
+        Mask of selected features.
+    selection_order_ : ndarray of shape (n_features_to_select_,)
+        Feature indices in the order they were added.
+    imbalance_path_ : pandas.DataFrame
+        One row per step: ``n_features``, ``feature``, ``feature_name``,
+        ``delta_subset_to_target``, ``delta_target_to_subset`` and ``objective`` (see
+        :func:`skii.imbalance_path`); target = y (supervised) or the full X (unsupervised).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+
+    Notes
+    -----
+    ``groups`` computes the imbalance within each group (e.g. one simulation snapshot)
+    and averages over groups. To pass it through a Pipeline or a search, enable metadata
+    routing: ``sklearn.set_config(enable_metadata_routing=True)`` and
+    ``selector.set_fit_request(groups=True)``. Without routing, ``GridSearchCV.fit(...,
+    groups=g)`` gives ``groups`` to the splitter only and the selector treats all rows as
+    one group; a Pipeline rejects ``groups`` it cannot route.
+
+    Constant features are never candidates: they are appended after all others with a
+    :class:`skii.ConstantFeatureWarning`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_friedman1
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skii import InformationImbalanceSelector
+    >>> X, y = make_friedman1(n_samples=500, n_features=10, random_state=0)
+    >>> selector = InformationImbalanceSelector(n_features_to_select=5)
+    >>> sorted(selector.fit(X, y).selection_order_.tolist())
+    [0, 1, 2, 3, 4]
+    >>> model = make_pipeline(StandardScaler(), selector, LinearRegression()).fit(X, y)
+    >>> round(model.score(X, y), 2)
+    0.76
+    """
+
+    _parameter_constraints: dict = {
+        "n_features_to_select": [
+            StrOptions({"auto"}),
+            Interval(RealNotInt, 0, 1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "mode": [StrOptions({"supervised", "unsupervised"})],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "tol": [None, Interval(Real, 0, None, closed="neither")],
+        "ties": [StrOptions({"average", "random"})],
+        "memory": [None, str, HasMethods(["cache"])],
+        "max_features": [None, Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_features_to_select="auto",
+        *,
+        mode="supervised",
+        n_neighbors=1,
+        tol=None,
+        ties="average",
+        memory=None,
+        max_features=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_features_to_select = n_features_to_select
+        self.mode = mode
+        self.n_neighbors = n_neighbors
+        self.tol = tol
+        self.ties = ties
+        self.memory = memory
+        self.max_features = max_features
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.mode == "supervised"
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _target_count(self, n_features: int) -> int | None:
+        """Requested number of features; None means "stop by tol"."""
+        n = self.n_features_to_select
+        if n == "auto":
+            return None if self.tol is not None else max(1, n_features // 2)
+        if isinstance(n, Integral):
+            if n > n_features:
+                raise ValueError(
+                    f"n_features_to_select={n} must be at most the number of features "
+                    f"(n_features={n_features})"
+                )
+            return int(n)
+        return max(1, int(round(n * n_features)))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, groups=None):
+        """Compute the greedy path and select features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Required when ``mode="supervised"``; ignored otherwise.
+        groups : array-like of shape (n_samples,), default=None
+            Group label of every row (e.g. the configuration it comes from).
+
+        Returns
+        -------
+        self
+        """
+        if self.tol is not None and self.n_features_to_select != "auto":
+            raise ValueError("tol is only used with n_features_to_select='auto'")
+        supervised = self.mode == "supervised"
+        if supervised:
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} with mode='supervised' requires y to be passed, "
+                    "but the target y is None; use mode='unsupervised' to select features "
+                    "without a target"
+                )
+            X, y = validate_data(
+                self, X, y, ensure_min_samples=2, multi_output=True, y_numeric=True
+            )
+        else:
+            X = validate_data(self, X, ensure_min_samples=2)
+            y = None
+        n_features = X.shape[1]
+        wanted = self._target_count(n_features)
+        if self.tol is not None and self.memory is None:
+            length, tol = n_features, self.tol
+        else:
+            length, tol = wanted, None
+
+        random_state = self.random_state
+        if not (random_state is None or isinstance(random_state, Integral)):
+            # A RandomState instance cannot key a cache: draw a seed from it.
+            random_state = int(check_random_state(random_state).randint(2**31 - 1))
+
+        if self.memory is not None:
+            length = n_features if self.max_features is None else self.max_features
+            if wanted is not None and wanted > length:
+                raise ValueError(
+                    f"max_features={self.max_features} is shorter than "
+                    f"n_features_to_select={wanted}"
+                )
+            length = min(length, n_features)
+            compute = check_memory(self.memory).cache(_compute_path, ignore=["n_jobs", "verbose"])
+        else:
+            compute = _compute_path
+        path = compute(
+            X,
+            y,
+            groups,
+            self.mode,
+            self.n_neighbors,
+            self.ties,
+            random_state,
+            length,
+            tol,
+            self.n_jobs,
+            self.verbose,
+            __version__,
+        )
+        if self.tol is not None and self.memory is not None:
+            path = _truncate_by_tol(path, self.tol)
+        elif wanted is not None:
+            path = path.iloc[:wanted]
+        path = path.reset_index(drop=True).copy()
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            path["feature_name"] = np.asarray(names, dtype=object)[path["feature"].to_numpy()]
+        self.imbalance_path_ = path
+        self.selection_order_ = path["feature"].to_numpy(dtype=np.intp)
+        self.n_features_to_select_ = len(self.selection_order_)
+        support = np.zeros(n_features, dtype=bool)
+        support[self.selection_order_] = True
+        self.support_ = support
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
+
+def _truncate_by_tol(path, tol):
+    """Keep steps while the objective decreases by at least tol (first step always kept)."""
+    obj = path["objective"].to_numpy()
+    keep = 1
+    while keep < len(obj) and obj[keep - 1] - obj[keep] >= tol:
+        keep += 1
+    return path.iloc[:keep]

@@ -1,0 +1,109 @@
+"""Plots of information imbalance results (needs the ``plot`` extra: matplotlib)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_imbalance_plane", "plot_imbalance_path"]
+
+
+def _axes(ax):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("plotting needs matplotlib: pip install 'skii[plot]'") from err
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    return ax
+
+
+def plot_imbalance_plane(
+    delta_x_to_y, delta_y_to_x, labels=None, *, ax=None, annotate=True, **scatter_kw
+):
+    """The information imbalance plane: Delta(x -> y) against Delta(y -> x).
+
+    Points near (0, 0) are equivalent to the target, points near (0, 1) contain the target's
+    information and more, points near (1, 1) are unrelated to it.
+
+    Parameters
+    ----------
+    delta_x_to_y, delta_y_to_x : array-like of shape (n_points,)
+        Imbalances of each candidate representation x towards the target y and back.
+    labels : sequence of str, default=None
+        Point labels (drawn next to the points when ``annotate``).
+    ax : matplotlib Axes, default=None
+    annotate : bool, default=True
+    **scatter_kw
+        Passed to ``ax.scatter``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_imbalance_plane([0.2, 0.9], [0.8, 0.95], labels=["a", "b"])
+    >>> ax.get_xlabel()
+    'Δ(x → y)'
+    """
+    ax = _axes(ax)
+    x = np.asarray(delta_x_to_y, dtype=float)
+    y = np.asarray(delta_y_to_x, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError("delta_x_to_y and delta_y_to_x must have the same shape")
+    ax.plot([0, 1.05], [0, 1.05], color="0.7", lw=1, ls="--", zorder=0)
+    ax.scatter(x, y, **{"s": 25, "zorder": 2, **scatter_kw})
+    if annotate and labels is not None:
+        for xi, yi, lab in zip(x, y, labels, strict=True):
+            ax.annotate(str(lab), (xi, yi), xytext=(3, 3), textcoords="offset points", fontsize=7)
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("Δ(x → y)")
+    ax.set_ylabel("Δ(y → x)")
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_imbalance_path(path: pd.DataFrame, *, ax=None, label_features=True):
+    """Both imbalances against the number of selected features, from a greedy path.
+
+    Parameters
+    ----------
+    path : pandas.DataFrame
+        ``InformationImbalanceSelector.imbalance_path_`` or :func:`skii.imbalance_path`.
+    ax : matplotlib Axes, default=None
+    label_features : bool, default=True
+        Write the name of the feature added at each step on the x axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skii import imbalance_path
+    >>> X = np.random.default_rng(0).normal(size=(100, 3))
+    >>> ax = plot_imbalance_path(imbalance_path(X, X[:, 1]))
+    >>> len(ax.get_lines())
+    2
+    """
+    ax = _axes(ax)
+    d = path["n_features"].to_numpy()
+    ax.plot(d, path["delta_subset_to_target"], "o-", label="Δ(X_S → target)")
+    ax.plot(d, path["delta_target_to_subset"], "s--", label="Δ(target → X_S)")
+    ax.set_xlabel("number of selected features d")
+    ax.set_ylabel("information imbalance")
+    ax.set_ylim(bottom=0)
+    if label_features:
+        ax.set_xticks(d)
+        ax.set_xticklabels(
+            [f"+{n}" for n in path["feature_name"]], rotation=60, ha="right", fontsize=7
+        )
+    ax.legend()
+    return ax

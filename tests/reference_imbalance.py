@@ -1,0 +1,83 @@
+"""Brute-force numpy information imbalance, written from the definition (SPEC section 5).
+
+Independent of the package: full N x N distance matrices, explicit tie weights and ranks.
+"""
+
+import math
+
+import numpy as np
+
+
+def sq_distances(a):
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[:, None]
+    d = np.zeros((a.shape[0], a.shape[0]))
+    for f in range(a.shape[1]):  # summed in feature-index order
+        diff = a[:, f][:, None] - a[:, f][None, :]
+        d += diff * diff
+    return d
+
+
+def delta(a, b, k=1, prio_a=None, prio_b=None):
+    """Delta(A -> B). With priorities, ties are broken by the lowest priority."""
+    da, db = sq_distances(a), sq_distances(b)
+    n = da.shape[0]
+    total = 0.0
+    for i in range(n):
+        others = np.array([m for m in range(n) if m != i])
+        dai, dbi = da[i, others], db[i, others]
+        if prio_a is None:
+            t = np.sort(dai)[k - 1]
+            less, eq = dai < t, dai == t
+            w = less + eq * (k - less.sum()) / eq.sum()
+        else:
+            order = np.lexsort((prio_a[others], dai))
+            w = np.zeros(n - 1)
+            w[order[:k]] = 1.0
+        for q in np.flatnonzero(w):
+            t = dbi[q]
+            if prio_b is None:
+                rank = 1 + np.sum(dbi < t) + (np.sum(dbi == t) - 1) / 2
+            else:
+                tied = (dbi == t) & (prio_b[others] < prio_b[others[q]])
+                rank = 1 + np.sum(dbi < t) + np.sum(tied)
+            total += w[q] * rank
+    return 2.0 * total / (n * n * k)
+
+
+def grouped_delta(a, b, groups, k=1):
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    vals = [delta(a[groups == g], b[groups == g], k) for g in np.unique(groups)]
+    return float(np.mean(vals))
+
+
+def greedy_path(x, y=None, n_steps=None, k=1, groups=None, mode="supervised"):
+    """Greedy forward selection by brute force; returns (order, fwd, bwd, objective)."""
+    x = np.asarray(x, dtype=float)
+    groups = np.zeros(len(x)) if groups is None else np.asarray(groups)
+    target = x if mode == "unsupervised" else np.asarray(y, dtype=float)
+    n_steps = x.shape[1] if n_steps is None else n_steps
+    selected, fwds, bwds, objs = [], [], [], []
+    remaining = list(range(x.shape[1]))
+    for _ in range(n_steps):
+        best = None
+        for j in remaining:
+            cols = sorted(selected + [j])
+            f = grouped_delta(x[:, cols], target, groups, k)
+            if mode == "unsupervised":
+                bw = grouped_delta(target, x[:, cols], groups, k)
+                obj = (f + bw) / math.sqrt(2)
+            else:
+                bw = grouped_delta(target, x[:, cols], groups, k)
+                obj = f
+            if best is None or obj < best[0] - 1e-15:
+                best = (obj, j, f, bw)
+        obj, j, f, bw = best
+        selected.append(j)
+        remaining.remove(j)
+        fwds.append(f)
+        bwds.append(bw)
+        objs.append(obj)
+    return selected, np.array(fwds), np.array(bwds), np.array(objs)
