@@ -108,14 +108,17 @@ def _call_with_threads(n_threads: int, func, *args):
         numba.set_num_threads(previous)
 
 
+def _n_workers(n_jobs) -> int:
+    return effective_n_jobs(n_jobs) if n_jobs not in (None, 1) else 1
+
+
 def _map(func, tasks: Sequence[tuple], n_jobs) -> list:
     """Run func(*task) for every task; through joblib when n_jobs asks for workers.
 
     Each joblib worker gets cores // workers numba threads, so the two levels of
     parallelism never oversubscribe the machine.
     """
-    workers = effective_n_jobs(n_jobs) if n_jobs not in (None, 1) else 1
-    workers = min(workers, len(tasks))
+    workers = min(_n_workers(n_jobs), len(tasks))
     if workers <= 1:
         return [func(*t) for t in tasks]
     n_threads = _numba_threads_per_worker(workers)
@@ -197,6 +200,7 @@ def information_imbalance(
         Used only with ``ties="random"``.
     n_jobs : int, default=None
         joblib workers over groups; each worker uses cores // workers numba threads.
+        ``joblib.parallel_config(backend="dask")`` sends the groups to a Dask cluster.
 
     Returns
     -------
@@ -309,8 +313,8 @@ def imbalance_path(
     tol : float, default=None
         Stop early once adding a feature lowers the objective by less than ``tol``.
     n_neighbors, groups, ties, random_state, n_jobs
-        As in :func:`information_imbalance`; ``n_jobs`` spreads the groups over joblib
-        workers.
+        As in :func:`information_imbalance`; ``n_jobs`` spreads the groups, and the
+        candidate features when there are fewer groups than workers, over joblib workers.
     feature_names : sequence of str, default=None
         Names for the ``feature_name`` column (default ``x0, x1, ...``).
     verbose : int, default=0
@@ -390,14 +394,27 @@ def imbalance_path(
     previous = np.inf
     while len(selected) < n_features_to_select:
         if candidates:
+            # Independent tasks: every (group, chunk of candidates) pair. Candidates are
+            # split only when there are fewer groups than workers.
+            n_chunks = max(1, min(len(candidates), _n_workers(n_jobs) // len(per_group)))
+            chunks = np.array_split(np.asarray(candidates), n_chunks)
             tasks = []
             for xg, tt, ps, pt in per_group:
                 st = _transposed(xg[:, sorted(selected)])
-                ct = _transposed(xg[:, candidates])
-                tasks.append((st, ct, tt, k, tie_random, ps, pt, backward))
+                for chunk in chunks:
+                    ct = _transposed(xg[:, chunk])
+                    tasks.append((st, ct, tt, k, tie_random, ps, pt, backward))
             res = _map(_candidate_deltas, tasks, n_jobs)
-            fwd = np.mean([r[0] for r in res], axis=0)
-            obj = (fwd + np.mean([r[1] for r in res], axis=0)) / math.sqrt(2) if backward else fwd
+            fwd_g = [
+                np.concatenate([r[0] for r in res[g : g + n_chunks]])
+                for g in range(0, len(res), n_chunks)
+            ]
+            bwd_g = [
+                np.concatenate([r[1] for r in res[g : g + n_chunks]])
+                for g in range(0, len(res), n_chunks)
+            ]
+            fwd = np.mean(fwd_g, axis=0)
+            obj = (fwd + np.mean(bwd_g, axis=0)) / math.sqrt(2) if backward else fwd
             best = int(np.argmin(obj))  # first minimum: lowest column index wins ties
             if tol is not None and previous - obj[best] < tol:
                 break

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,7 +100,7 @@ def test_one_column_2d_equals_1d(rng):
 
 
 def test_pandas_input(rng):
-    pd = pytest.importorskip("pandas")
+
     x = rng.normal(size=(50, 2))
     y = rng.normal(size=50)
     assert information_imbalance(pd.DataFrame(x), pd.Series(y)) == information_imbalance(x, y)
@@ -266,3 +267,17 @@ def test_bad_parameters(rng):
         imbalance_path(x)
     with pytest.raises(ValueError, match="mode"):
         imbalance_path(x, mode="both")
+
+
+def test_distance_row_kernel_sums_in_feature_order():
+    from skii._kernels import sq_dist_row
+
+    rng = np.random.default_rng(5)
+    for n_feat in (1, 2, 4, 5, 7, 9):
+        x = rng.normal(size=(n_feat, 50)) * 10.0 ** rng.integers(-3, 4, size=(n_feat, 1))
+        out = np.empty(50)
+        sq_dist_row(np.ascontiguousarray(x), 3, out)
+        expected = np.zeros(50)
+        for f in range(n_feat):  # strictly sequential, feature by feature
+            expected = expected + (x[f] - x[f, 3]) ** 2
+        np.testing.assert_array_equal(out, expected)
