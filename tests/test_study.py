@@ -322,3 +322,17 @@ def test_run_study_has_every_table_without_nan(table):
     curves = res.regression_curves()
     assert set(curves) == set(study.REGRESSION_METHODS)
     assert all(len(v) == 2 for v in curves.values())
+
+
+def test_results_do_not_depend_on_the_joblib_backend(table):
+    """Per-fold work goes through joblib: a Dask cluster gives the same numbers."""
+    import joblib
+    from distributed import Client
+
+    kw = dict(max_d=2, methods=["ii_supervised", "lasso", "random", "mutual_info"],
+              n_random_draws=5)
+    serial = study.loco_regression(table, n_jobs=1, **kw)
+    with Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None):
+        with joblib.parallel_config(backend="dask"):
+            distributed = study.loco_regression(table, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(serial, distributed)
