@@ -52,7 +52,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -351,36 +351,46 @@ def _seeds(scale: Scale):
     return equil, traj, tau_seed
 
 
-def _tau_alpha(scale: Scale, configs, seed, cache: Path, progress: bool) -> dict:
-    from .dynamics import analyze_relaxation, relaxation_time
+def _relaxation_run(scale: Scale, config_file: str, n_sweeps: int, seed, ckpt: str):
+    """One plain-MC run from a configuration: F_s^CR, F_s (k = 2 pi) and alpha2^CR."""
+    from .dynamics import analyze_relaxation
     from .simulation import log_linear_times, run_mc
+
+    conf = _load_config(Path(config_file), scale.preset)
+    res = run_mc(conf, scale.temperature, n_sweeps, max_displacement=scale.max_displacement,
+                 seed=seed, sample_times=log_linear_times(n_sweeps), checkpoint=ckpt)
+    rel = analyze_relaxation(res.times, res.positions, conf.species, conf.box,
+                             conf.mixture.sigma, k=2 * np.pi)
+    return np.asarray(res.times), rel.fs_cr[0], rel.fs[0], rel.alpha2_cr
+
+
+def _tau_alpha(scale: Scale, cache: Path, seed, n_jobs, progress: bool) -> dict:
+    """tau_alpha^CR from F_s^CR averaged over the first configurations (checkpointed runs,
+    in parallel over configurations; the run length doubles until F_s^CR < 1/e)."""
+    from .dynamics import relaxation_time
 
     path = cache / "tau_alpha.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
+    (cache / "tau_alpha").mkdir(parents=True, exist_ok=True)
     n_sweeps = int(scale.tau_sweeps_guess)
-    k = 2 * np.pi
-    use = configs[: scale.n_tau_configurations]
-    seeds = seed.spawn(len(use) * 8)
-    attempt = 0
-    while True:
-        curves = []
-        times = None
-        for c, conf in enumerate(use):
-            res = run_mc(conf, scale.temperature, n_sweeps,
-                         max_displacement=scale.max_displacement,
-                         seed=seeds[attempt * len(use) + c],
-                         sample_times=log_linear_times(n_sweeps), progress=progress)
-            rel = analyze_relaxation(res.times, res.positions, conf.species, conf.box,
-                                     conf.mixture.sigma, k=k)
-            curves.append((rel.fs_cr[0], rel.fs[0], rel.alpha2_cr))
-            times = res.times
-        fs_cr = np.mean([c[0] for c in curves], axis=0)
-        fs = np.mean([c[1] for c in curves], axis=0)
-        alpha2 = np.mean([c[2] for c in curves], axis=0)
-        if fs_cr[-1] < 1 / np.e or attempt == 7:
+    n_use = min(scale.n_tau_configurations, scale.n_configurations)
+    max_attempts = 8
+    seeds = seed.spawn(n_use * max_attempts)
+    for attempt in range(max_attempts):
+        jobs = [(scale, str(_config_path(cache, c)), n_sweeps, seeds[attempt * n_use + c],
+                 str(cache / "tau_alpha" / f"run_{attempt}_{c:03d}.ckpt.npz"))
+                for c in range(n_use)]
+        bar = _progress(n_use, f"tau_alpha ({n_sweeps} sweeps)", progress)
+        runs = _parallel_map(_relaxation_run, jobs, n_jobs, bar)
+        if bar is not None:
+            bar.close()
+        times = runs[0][0]
+        fs_cr = np.mean([r[1] for r in runs], axis=0)
+        fs = np.mean([r[2] for r in runs], axis=0)
+        alpha2 = np.mean([r[3] for r in runs], axis=0)
+        if fs_cr[-1] < 1 / np.e:
             break
-        attempt += 1
         n_sweeps *= 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -394,15 +404,17 @@ def _tau_alpha(scale: Scale, configs, seed, cache: Path, progress: bool) -> dict
     result = {
         "tau_alpha_cr_sweeps": tau_cr,
         "tau_alpha_plain_sweeps": tau,
-        "k": k,
+        "k": 2 * np.pi,
         "n_sweeps_measured": n_sweeps,
-        "n_configurations_used": len(use),
+        "n_configurations_used": n_use,
         "alpha2_cr_max": float(np.max(alpha2)),
         "times": np.asarray(times).tolist(),
         "fs_cr": fs_cr.tolist(),
         "fs": fs.tolist(),
     }
     _atomic_json(path, result)
+    for f in (cache / "tau_alpha").glob("*.ckpt.npz"):
+        f.unlink()
     return result
 
 
@@ -442,6 +454,7 @@ class SimulationResult:
     bond_breaking: list  # per configuration, (N,)
     tau_alpha: dict
     stage_seconds: dict
+    drifting: list = field(default_factory=list)  # configurations whose energy still drifted
 
     def metadata(self) -> dict:
         return {
@@ -456,6 +469,7 @@ class SimulationResult:
             "equilibration_sweeps": self.scale.equilibration_sweeps,
             "swap_probability": self.scale.swap_probability,
             "n_tau_configurations": self.tau_alpha.get("n_configurations_used"),
+            "equilibration_energy_drifting": list(self.drifting),
         }
 
 
@@ -500,13 +514,21 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
         bar.close()
     configs = [_load_config(_config_path(cache, i), scale.preset)
                for i in range(scale.n_configurations)]
+    drifting = []
+    for i in range(scale.n_configurations):
+        with np.load(_config_path(cache, i)) as f:
+            if not bool(f["flat"]):
+                drifting.append(i)
+    if drifting:
+        say(f"      warning: the energy still drifts at the end of equilibration in "
+            f"configurations {drifting}; raise --equilibration-sweeps (>= 30 tau_alpha)")
     if todo:
         timings["equilibrate"] = timings.get("equilibrate", 0.0) + time.perf_counter() - t0
 
     t0 = time.perf_counter()
     say("[2/6] tau_alpha from F_s^CR(k = 2 pi, t) = 1/e (plain MC)")
     cached_tau = (cache / "tau_alpha.json").exists()
-    tau = _tau_alpha(scale, configs, tau_seed, cache, progress)
+    tau = _tau_alpha(scale, cache, tau_seed, n_jobs, progress)
     if not cached_tau:
         timings["tau_alpha"] = time.perf_counter() - t0
     n_sweeps = max(1, int(round(tau["tau_alpha_cr_sweeps"])))
@@ -546,7 +568,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
                 b.append(f["bond_breaking"])
         prop.append(np.mean(d, axis=0))
         bb.append(np.mean(b, axis=0))
-    return SimulationResult(scale, configs, prop, bb, tau, timings)
+    return SimulationResult(scale, configs, prop, bb, tau, timings, drifting)
 
 
 def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:

@@ -445,6 +445,11 @@ def _report_text(results: StudyResults, summary: dict, ref: PaperReference,
             f"origin of {metadata.get('n_tau_configurations', 'a few')} configuration(s) of "
             f"N = {metadata.get('n_particles')}, so expect scatter (one such run at N = 400, "
             "T = 1.0 gives 1150-2100 sweeps).\n")
+    if metadata.get("equilibration_energy_drifting"):
+        add("**Warning.** The potential energy was still drifting at the end of the "
+            "equilibration of configurations "
+            f"{metadata['equilibration_energy_drifting']}: they may not be equilibrium "
+            "samples; rerun with more --equilibration-sweeps (at least 30 tau_alpha).\n")
     if isinstance(T, int | float) and T > 0.6:
         add(f"**Caveat.** T = {T:g} is far above the glassy regime: for ka2d the non-Gaussian "
             "parameter only peaks at ~0.17 at T = 2 and ~0.37 at T = 0.6 (SPEC table), so "
