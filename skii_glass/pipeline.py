@@ -147,7 +147,7 @@ SCALES: dict[str, Scale] = {
     ),
     "quick": Scale(
         name="quick", n_particles=400, n_configurations=4, n_trajectories=10, temperature=1.0,
-        max_displacement=0.2, equilibration_sweeps=20000, melt_sweeps=500,
+        max_displacement=0.2, equilibration_sweeps=40000, melt_sweeps=500,
         tau_sweeps_guess=4000, n_tau_configurations=4,
         cost="a few minutes on 2 cores (T = 1.0: tau_alpha^CR ~ 1.4e3 sweeps; weak dynamic "
              "heterogeneity, so a smoke run of every stage, not the physics)",

@@ -28,7 +28,8 @@ Stages (each cached in OUT/cache; run the same command again to resume after a s
      with the paper's numbers beside ours
 
 Scales:
-  quick   (default) N = 400, 4 configurations x 10 trajectories, T = 1.0, delta = 0.2:
+  quick   (default) N = 400, 4 configurations x 10 trajectories, T = 1.0, delta = 0.2,
+          4e4 equilibration sweeps (~30 tau_alpha):
           minutes on 2 cores. T = 1.0 is far above the glass regime (weak dynamic
           heterogeneity), so this checks the machinery, not the physics.
   paper   N = 4000, 10 configurations x 30 trajectories, T = 0.55 (tau_alpha ~ 2.4e4
