@@ -230,7 +230,8 @@ def _path_panels(axes, ours: pd.DataFrame, paper: Mapping[str, np.ndarray], *, o
     ax.set_ylabel("information imbalance")
     ax.set_xticks(range(1, max(int(d.max()), len(dp)) + 1, 2))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+              frameon=False)
 
     ax = axes[1]
     kx, ky = plane_keys
@@ -245,8 +246,9 @@ def _path_panels(axes, ours: pd.DataFrame, paper: Mapping[str, np.ndarray], *, o
         if i < 3:
             ax.annotate(str(i + 1), (x, y), textcoords="offset points", xytext=(4, -10),
                         fontsize=8, color="tab:gray")
-    ax.set_xlim(-0.02, 1.05)
-    ax.set_ylim(-0.02, 1.05)
+    hi = max(1.05, float(np.nanmax(np.r_[ours[kx], ours[ky]])) + 0.06)
+    ax.set_xlim(-0.02, hi)
+    ax.set_ylim(-0.02, hi)
     ax.set_aspect("equal")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
