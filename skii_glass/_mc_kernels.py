@@ -82,103 +82,141 @@ def rng_draw(s, n):
 
 # ---------------------------------------------------------------- neighbour lists
 @njit(cache=True)
-def build_neighbor_list(ref, species, lx, ly, rl2, n_species):
-    """Verlet list of all pairs with minimum-image distance^2 < ``rl2[a, b]``.
+def _cell_lists(ref, lx, ly, rlmax):
+    """Counting sort of the (wrapped) reference positions into cells of side >= rlmax.
 
-    Uses cell lists when at least 3 cells fit per side, otherwise all pairs. Returns
-    ``(nbr, shx, shy, nn)``: ``nbr[i, :nn[i]]`` are the neighbours of ``i`` and
-    ``(shx, shy)[i, k]`` the periodic shift to subtract from entry ``k``'s coordinates to
-    get its image nearest to ``i``. The order of the entries
-    depends only on ``ref`` and ``species`` (cells are filled in particle order), which is
-    what makes resumed runs bit-identical. Requires ``max(r_list) <= min(lx, ly) / 2``.
+    Returns ``(mx, my, start, members)``; ``mx = my = 1`` (one cell, all pairs) when fewer
+    than 3 cells fit per side. Particles appear in index order within each cell.
+    """
+    n = ref.shape[0]
+    mx = int(lx / rlmax)
+    my = int(ly / rlmax)
+    if mx < 3 or my < 3:
+        mx = 1
+        my = 1
+    ilx = 1.0 / lx
+    ily = 1.0 / ly
+    ncell = mx * my
+    cell_of = np.empty(n, dtype=np.int64)
+    start = np.zeros(ncell + 1, dtype=np.int64)
+    for i in range(n):
+        xw = ref[i, 0] - lx * np.floor(ref[i, 0] * ilx)
+        yw = ref[i, 1] - ly * np.floor(ref[i, 1] * ily)
+        cx = min(int(xw * mx * ilx), mx - 1)
+        cy = min(int(yw * my * ily), my - 1)
+        c = cy * mx + cx
+        cell_of[i] = c
+        start[c + 1] += 1
+    for c in range(ncell):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = cell_of[i]
+        members[fill[c]] = i
+        fill[c] += 1
+    return mx, my, start, members
+
+
+# Half stencil: each unordered pair of neighbouring cells is visited once (the cell itself,
+# then E, NE, N, NW). With >= 3 cells per side all nine neighbours are distinct, so every
+# pair of particles in neighbouring cells is met exactly once.
+_STENCIL_X = np.array([0, 1, 1, 0, -1])
+_STENCIL_Y = np.array([0, 0, 1, 1, 1])
+
+
+@njit(cache=True)
+def build_neighbor_list(ref, species, lx, ly, rl2, n_species, is2, eps4, cap):
+    """Verlet list of all pairs with minimum-image distance^2 < ``rl2[a * n_species + b]``.
+
+    Cell lists with a half stencil (each pair computed once, entered in both rows); all
+    pairs when fewer than 3 cells fit per side. Returns
+    ``(nbr, shx, shy, pis2, peps, nn)``: ``nbr[i, :nn[i]]`` are the neighbours of ``i``;
+    for entry ``k`` of row ``i``, ``(shx, shy)[i, k]`` is the periodic shift to subtract
+    from the neighbour's coordinates to get its image nearest to ``i``, and
+    ``pis2, peps`` its pair parameters ``is2[p], eps4[p]`` (so the Monte Carlo loop needs
+    no species look-ups). ``cap`` is the initial row width (grown as needed). The order of
+    the entries depends only on ``ref`` and ``species`` -- what makes resumed runs
+    bit-identical. Requires ``max(r_list) <= min(lx, ly) / 2``.
     """
     n = ref.shape[0]
     rlmax2 = 0.0
     for p in range(rl2.shape[0]):
-        if rl2[p] > rlmax2:
-            rlmax2 = rl2[p]
-    rlmax = np.sqrt(rlmax2)
-    mx = int(lx / rlmax)
-    my = int(ly / rlmax)
+        rlmax2 = max(rlmax2, rl2[p])
+    mx, my, start, members = _cell_lists(ref, lx, ly, np.sqrt(rlmax2))
     ilx = 1.0 / lx
     ily = 1.0 / ly
-    use_cells = mx >= 3 and my >= 3
-    if not use_cells:
-        mx = 1
-        my = 1
-    ncell = mx * my
-    cell_of = np.empty(n, dtype=np.int64)
-    count = np.zeros(ncell + 1, dtype=np.int64)
-    for i in range(n):
-        xw = ref[i, 0] - lx * np.floor(ref[i, 0] * ilx)
-        yw = ref[i, 1] - ly * np.floor(ref[i, 1] * ily)
-        cx = int(xw * mx * ilx)
-        cy = int(yw * my * ily)
-        if cx >= mx:
-            cx = mx - 1
-        if cy >= my:
-            cy = my - 1
-        c = cy * mx + cx
-        cell_of[i] = c
-        count[c + 1] += 1
-    start = np.zeros(ncell + 1, dtype=np.int64)
-    for c in range(ncell):
-        start[c + 1] = start[c] + count[c + 1]
-    fill = start[:-1].copy()
-    members = np.empty(n, dtype=np.int64)
-    for i in range(n):  # particle order within each cell: deterministic
-        c = cell_of[i]
-        members[fill[c]] = i
-        fill[c] += 1
-    nn = np.zeros(n, dtype=np.int64)
-    nbr = np.empty((n, 1), dtype=np.int32)
-    shx = np.empty((n, 1))
-    shy = np.empty((n, 1))
-    cap = 0
-    nq = 3 if use_cells else 1
-    for npass in range(2):  # pass 0 counts, pass 1 fills a list of exactly that width
-        if npass == 1:
-            cap = 0
-            for i in range(n):
-                if nn[i] > cap:
-                    cap = nn[i]
-            nbr = np.empty((n, max(cap, 1)), dtype=np.int32)
-            shx = np.empty((n, max(cap, 1)))
-            shy = np.empty((n, max(cap, 1)))
+    n_stencil = 5 if mx > 1 else 1
+    cap = max(int(cap), 1)
+    while True:
+        nbr = np.empty((n, cap), dtype=np.int32)
+        shx = np.empty((n, cap))
+        shy = np.empty((n, cap))
+        pis2 = np.empty((n, cap))
+        peps = np.empty((n, cap))
+        nn = np.zeros(n, dtype=np.int64)
+        for cy in range(my):
+            for cx in range(mx):
+                c = cy * mx + cx
+                for q in range(n_stencil):
+                    ux = (cx + _STENCIL_X[q] + mx) % mx
+                    uy = (cy + _STENCIL_Y[q] + my) % my
+                    c2 = uy * mx + ux
+                    for m in range(start[c], start[c + 1]):
+                        i = members[m]
+                        xi = ref[i, 0]
+                        yi = ref[i, 1]
+                        base = species[i] * n_species
+                        m2_first = m + 1 if q == 0 else start[c2]
+                        for m2 in range(m2_first, start[c2 + 1]):
+                            j = members[m2]
+                            dx = ref[j, 0] - xi
+                            sx = lx * np.rint(dx * ilx)
+                            dx -= sx
+                            dy = ref[j, 1] - yi
+                            sy = ly * np.rint(dy * ily)
+                            dy -= sy
+                            p = base + species[j]
+                            if dx * dx + dy * dy < rl2[p]:
+                                ki = nn[i]
+                                kj = nn[j]
+                                if ki < cap and kj < cap:
+                                    nbr[i, ki] = j
+                                    shx[i, ki] = sx
+                                    shy[i, ki] = sy
+                                    pis2[i, ki] = is2[p]
+                                    peps[i, ki] = eps4[p]
+                                    nbr[j, kj] = i
+                                    shx[j, kj] = -sx
+                                    shy[j, kj] = -sy
+                                    pis2[j, kj] = is2[p]
+                                    peps[j, kj] = eps4[p]
+                                # count anyway: on overflow the exact width is known
+                                nn[i] = ki + 1
+                                nn[j] = kj + 1
+        need = 0
         for i in range(n):
-            xi = ref[i, 0]
-            yi = ref[i, 1]
-            base = species[i] * n_species
-            c = cell_of[i]
-            cx = c % mx
-            cy = c // mx
-            k = 0
-            for qy in range(nq):
-                for qx in range(nq):
-                    if use_cells:
-                        ux = (cx + qx - 1 + mx) % mx
-                        uy = (cy + qy - 1 + my) % my
-                        c2 = uy * mx + ux
-                    else:
-                        c2 = 0
-                    for m in range(start[c2], start[c2 + 1]):
-                        j = members[m]
-                        if j == i:
-                            continue
-                        dx = ref[j, 0] - xi
-                        sx = lx * np.rint(dx * ilx)
-                        dx -= sx
-                        dy = ref[j, 1] - yi
-                        sy = ly * np.rint(dy * ily)
-                        dy -= sy
-                        if dx * dx + dy * dy < rl2[base + species[j]]:
-                            if npass == 1:
-                                nbr[i, k] = j
-                                shx[i, k] = sx
-                                shy[i, k] = sy
-                            k += 1
-            nn[i] = k
-    return nbr, shx, shy, nn
+            need = max(need, nn[i])
+        if need <= cap:
+            return nbr, shx, shy, pis2, peps, nn
+        cap = need  # rows overflowed: redo with the exact width (same entries, same order)
+
+
+@njit(cache=True)
+def update_pair_parameters(i, species, nbr, nn, pis2, peps, is2, eps4, n_species):
+    """Refresh the stored pair parameters of particle ``i`` after its species changed
+    (its own row and its entry in each neighbour's row)."""
+    base = species[i] * n_species
+    for k in range(nn[i]):
+        j = nbr[i, k]
+        p = base + species[j]
+        pis2[i, k] = is2[p]
+        peps[i, k] = eps4[p]
+        for m in range(nn[j]):
+            if nbr[j, m] == i:
+                pis2[j, m] = is2[p]
+                peps[j, m] = eps4[p]
+                break
 
 
 # ---------------------------------------------------------------- energies
@@ -218,7 +256,8 @@ def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_spec
 @njit(cache=True)
 def particle_energies(pos, species, lx, ly, is2, eps4, rc2, n_species, xc2, c0, c2, c4):
     """Per-particle energies u_i (O(N) through cell lists, no skin)."""
-    nbr, _, _, nn = build_neighbor_list(pos, species, lx, ly, rc2, n_species)
+    nbr, _, _, _, _, nn = build_neighbor_list(pos, species, lx, ly, rc2, n_species, is2, eps4,
+                                              32)
     return particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_species,
                                        xc2, c0, c2, c4)
 
@@ -229,7 +268,8 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
 
     Returns ``(i, j, r)`` or ``(-1, -1, inf)`` when no pair is that close.
     """
-    nbr, _, _, nn = build_neighbor_list(pos, species, lx, ly, thr2, n_species)
+    nbr, _, _, _, _, nn = build_neighbor_list(pos, species, lx, ly, thr2, n_species, sig2,
+                                              sig2, 8)
     ilx = 1.0 / lx
     ily = 1.0 / ly
     best = np.inf
@@ -253,28 +293,29 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
     return bi, bj, br
 
 
+# reassoc lets LLVM vectorise the neighbour sums; error_model="numpy" drops the Python
+# zero-division check on 1/u, which otherwise blocks vectorisation (2x slower). Division
+# by zero cannot happen: overlapping starts are refused and the energy barrier keeps
+# particles apart.
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
 
 
-@njit(cache=True, fastmath=_FAST)
-def _local_two(i, a, xo, yo, xn, yn, pos, species, nbr, shx, shy, nn, is2, eps4, n_species,
-               xc2, c0, c2, c4):
-    """Energy of particle ``i`` (species ``a``) with its list at (xo, yo) and at (xn, yn).
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _local_two(i, xo, yo, xn, yn, pos, nbr, shx, shy, pis2, peps, nn, xc2, c0, c2, c4):
+    """Energy of particle ``i`` with its list at (xo, yo) and at (xn, yn).
 
-    ``shx, shy`` hold the periodic image shift of each list entry (fixed between rebuilds
-    because positions are unwrapped), so no rounding is needed here. The loop body is
-    branch-free (cutoff as a mask, one division for both positions) so that LLVM
-    vectorises it with gathers; ``reassoc`` allows the vector sum (deterministic for a
-    given list, so resumed runs stay bit-identical).
+    The list rows carry the periodic image shift and the pair parameters of each entry
+    (fixed between rebuilds because positions are unwrapped), so only the neighbour
+    coordinates are gathered. The loop body is branch-free (cutoff as a mask, one division
+    for both positions) so that LLVM vectorises it; ``reassoc`` allows the vector sum
+    (deterministic for a given list, so resumed runs stay bit-identical).
     """
     eo = 0.0
     en = 0.0
-    base = a * n_species
     for k in range(nn[i]):
         j = nbr[i, k]
-        p = base + species[j]
-        s = is2[p]
-        e = eps4[p]
+        s = pis2[i, k]
+        e = peps[i, k]
         xj = pos[j, 0] - shx[i, k]
         yj = pos[j, 1] - shy[i, k]
         dx = xj - xo
@@ -324,10 +365,10 @@ def _local_species(i, a, b, skip, pos, species, nbr, nn, is2, eps4, n_species, l
 
 
 # ---------------------------------------------------------------- the Monte Carlo loop
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2, c4, beta,
-              delta, half_skin2, swap_probability, n_sweeps, sweep0, sample_times, samples,
-              energies, rng, energy, counters):
+              delta, half_skin2, swap_probability, cap, n_sweeps, sweep0, sample_times,
+              samples, energies, rng, energy, counters):
     """Run ``n_sweeps`` sweeps of N trial moves, in place.
 
     ``pos`` (unwrapped), ``ref`` (list reference positions), ``species``, ``rng``,
@@ -344,7 +385,8 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
     n = pos.shape[0]
     ilx = 1.0 / lx
     ily = 1.0 / ly
-    nbr, shx, shy, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species)
+    nbr, shx, shy, pis2, peps, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species,
+                                                        is2, eps4, cap)
     e_tot = energy[0]
     acc = counters[C_ACC]
     tried = counters[C_TRIED]
@@ -373,6 +415,10 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
                 if de <= 0.0 or rng_uniform(rng) < np.exp(-beta * de):
                     species[i] = b
                     species[j] = a
+                    update_pair_parameters(i, species, nbr, nn, pis2, peps, is2, eps4,
+                                           n_species)
+                    update_pair_parameters(j, species, nbr, nn, pis2, peps, is2, eps4,
+                                           n_species)
                     e_tot += de
                     sacc += 1
                 continue
@@ -388,11 +434,11 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
                 # The trial position may see pairs outside the list: rebuild around the
                 # current positions (rare: once per many sweeps).
                 ref[:, :] = pos
-                nbr, shx, shy, nn = build_neighbor_list(ref, species, lx, ly, rl2,
-                                                        n_species)
+                nbr, shx, shy, pis2, peps, nn = build_neighbor_list(
+                    ref, species, lx, ly, rl2, n_species, is2, eps4, nbr.shape[1])
                 rebuilds += 1
-            eo, en = _local_two(i, species[i], xo, yo, xn, yn, pos, species, nbr, shx, shy,
-                                nn, is2, eps4, n_species, xc2, c0, c2, c4)
+            eo, en = _local_two(i, xo, yo, xn, yn, pos, nbr, shx, shy, pis2, peps, nn, xc2,
+                                c0, c2, c4)
             de = en - eo
             if de <= 0.0 or rng_uniform(rng) < np.exp(-beta * de):
                 pos[i, 0] = xn

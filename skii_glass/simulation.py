@@ -512,9 +512,12 @@ def run_mc(
         samples[0] = pos
         counters[_k.C_SAMPLE] = 1
 
+    # initial row width of the Verlet list (grown by the kernel if a row needs more)
+    rl_max = float(np.sqrt(tab["rl2"].max()))
+    cap = int(math.pi * rl_max**2 * n / float(np.prod(config.box)) * 1.4) + 16
     args_const = (lx, ly, tab["is2"], tab["eps4"], tab["rl2"], tab["n_species"], tab["xc2"],
                   tab["c0"], tab["c2"], tab["c4"], 1.0 / temperature, delta,
-                  0.25 * skin * skin, swap_p)
+                  0.25 * skin * skin, swap_p, cap)
 
     def kernel(n_chunk: int) -> None:
         _k.mc_sweeps(pos, ref, species, *args_const, n_chunk, sweep, times, samples,

@@ -99,8 +99,16 @@ def test_neighbor_list_matches_all_pairs(box):
     pos = rng.uniform(-20, 20, size=(n, 2))  # unwrapped, far outside the box
     species = rng.integers(0, 3, n)
     rl = np.array([[2.0, 2.5, 3.0], [2.5, 1.5, 2.2], [3.0, 2.2, 2.7]])
-    nbr, shx, shy, nn = _k.build_neighbor_list(pos, species, box[0], box[1],
-                                               (rl**2).ravel(), 3)
+    tab = np.arange(9.0).reshape(3, 3)
+    is2 = (tab + tab.T).ravel()  # pair tables are symmetric
+    eps4 = is2 + 100
+    # a too small initial width is grown; the result does not depend on it
+    nbr, shx, shy, pis2, peps, nn = _k.build_neighbor_list(
+        pos, species, box[0], box[1], (rl**2).ravel(), 3, is2, eps4, 2)
+    other = _k.build_neighbor_list(pos, species, box[0], box[1], (rl**2).ravel(), 3, is2,
+                                   eps4, 200)
+    for i in range(n):
+        np.testing.assert_array_equal(other[0][i, : nn[i]], nbr[i, : nn[i]])
     d = pos[None, :, :] - pos[:, None, :]
     d -= np.array(box) * np.rint(d / np.array(box))
     r = np.sqrt((d**2).sum(-1))
@@ -111,6 +119,9 @@ def test_neighbor_list_matches_all_pairs(box):
         # subtracting the stored shift gives the nearest image
         img = np.column_stack([pos[got, 0] - shx[i, : nn[i]], pos[got, 1] - shy[i, : nn[i]]])
         np.testing.assert_allclose(img - pos[i], d[i, got], atol=1e-12)
+        p = species[i] * 3 + species[got]
+        np.testing.assert_array_equal(pis2[i, : nn[i]], is2[p])
+        np.testing.assert_array_equal(peps[i, : nn[i]], eps4[p])
 
 
 def test_particle_energies_match_numpy(liquid):
