@@ -125,19 +125,31 @@ _STENCIL_X = np.array([0, 1, 1, 0, -1])
 _STENCIL_Y = np.array([0, 0, 1, 1, 1])
 
 
+# A list entry packs the neighbour index (bits 0-19), the pair type p = a * n_species + b
+# (bits 20-25) and the periodic image codes ix + 1, iy + 1 in {0, 1, 2} (bits 26-27, 28-29)
+# into one int32: a row of ~35 entries is two cache lines, which keeps N = 4000 in cache.
+J_BITS = 20
+MAX_PARTICLES = 1 << J_BITS
+MAX_PAIR_TYPES = 64
+_J_MASK = (1 << J_BITS) - 1
+_P_SHIFT = 20
+_P_CLEAR = ~(63 << 20)
+_IX_SHIFT = 26
+_IY_SHIFT = 28
+
+
 @njit(cache=True)
-def build_neighbor_list(ref, species, lx, ly, rl2, n_species, is2, eps4, cap):
+def build_neighbor_list(ref, species, lx, ly, rl2, n_species, cap):
     """Verlet list of all pairs with minimum-image distance^2 < ``rl2[a * n_species + b]``.
 
     Cell lists with a half stencil (each pair computed once, entered in both rows); all
-    pairs when fewer than 3 cells fit per side. Returns
-    ``(nbr, shx, shy, pis2, peps, nn)``: ``nbr[i, :nn[i]]`` are the neighbours of ``i``;
-    for entry ``k`` of row ``i``, ``(shx, shy)[i, k]`` is the periodic shift to subtract
-    from the neighbour's coordinates to get its image nearest to ``i``, and
-    ``pis2, peps`` its pair parameters ``is2[p], eps4[p]`` (so the Monte Carlo loop needs
-    no species look-ups). ``cap`` is the initial row width (grown as needed). The order of
-    the entries depends only on ``ref`` and ``species`` -- what makes resumed runs
-    bit-identical. Requires ``max(r_list) <= min(lx, ly) / 2``.
+    pairs when fewer than 3 cells fit per side. ``ref`` must lie in the box. Returns
+    ``(ent, nn)``: ``ent[i, :nn[i]]`` are packed entries (see :func:`unpack`): neighbour
+    ``j``, pair type ``species[i] * n_species + species[j]`` and the image ``(ix, iy)`` of
+    ``j`` nearest to ``i``, i.e. ``ref[j] - (ix lx, iy ly)``. ``cap`` is the initial row
+    width (grown as needed). The order of the entries depends only on ``ref`` and
+    ``species`` -- what makes resumed runs bit-identical. Requires
+    ``max(r_list) <= min(lx, ly) / 2``.
     """
     n = ref.shape[0]
     rlmax2 = 0.0
@@ -149,11 +161,7 @@ def build_neighbor_list(ref, species, lx, ly, rl2, n_species, is2, eps4, cap):
     n_stencil = 5 if mx > 1 else 1
     cap = max(int(cap), 1)
     while True:
-        nbr = np.empty((n, cap), dtype=np.int32)
-        shx = np.empty((n, cap))
-        shy = np.empty((n, cap))
-        pis2 = np.empty((n, cap))
-        peps = np.empty((n, cap))
+        ent = np.empty((n, cap), dtype=np.int32)
         nn = np.zeros(n, dtype=np.int64)
         for cy in range(my):
             for cx in range(mx):
@@ -166,31 +174,28 @@ def build_neighbor_list(ref, species, lx, ly, rl2, n_species, is2, eps4, cap):
                         i = members[m]
                         xi = ref[i, 0]
                         yi = ref[i, 1]
-                        base = species[i] * n_species
+                        si = species[i]
                         m2_first = m + 1 if q == 0 else start[c2]
                         for m2 in range(m2_first, start[c2 + 1]):
                             j = members[m2]
+                            sj = species[j]
                             dx = ref[j, 0] - xi
-                            sx = lx * np.rint(dx * ilx)
-                            dx -= sx
+                            ix = np.rint(dx * ilx)
+                            dx -= lx * ix
                             dy = ref[j, 1] - yi
-                            sy = ly * np.rint(dy * ily)
-                            dy -= sy
-                            p = base + species[j]
-                            if dx * dx + dy * dy < rl2[p]:
+                            iy = np.rint(dy * ily)
+                            dy -= ly * iy
+                            if dx * dx + dy * dy < rl2[si * n_species + sj]:
                                 ki = nn[i]
                                 kj = nn[j]
                                 if ki < cap and kj < cap:
-                                    nbr[i, ki] = j
-                                    shx[i, ki] = sx
-                                    shy[i, ki] = sy
-                                    pis2[i, ki] = is2[p]
-                                    peps[i, ki] = eps4[p]
-                                    nbr[j, kj] = i
-                                    shx[j, kj] = -sx
-                                    shy[j, kj] = -sy
-                                    pis2[j, kj] = is2[p]
-                                    peps[j, kj] = eps4[p]
+                                    cix = int(ix) + 1
+                                    ciy = int(iy) + 1
+                                    ent[i, ki] = (j | ((si * n_species + sj) << _P_SHIFT)
+                                                  | (cix << _IX_SHIFT) | (ciy << _IY_SHIFT))
+                                    ent[j, kj] = (i | ((sj * n_species + si) << _P_SHIFT)
+                                                  | ((2 - cix) << _IX_SHIFT)
+                                                  | ((2 - ciy) << _IY_SHIFT))
                                 # count anyway: on overflow the exact width is known
                                 nn[i] = ki + 1
                                 nn[j] = kj + 1
@@ -198,24 +203,31 @@ def build_neighbor_list(ref, species, lx, ly, rl2, n_species, is2, eps4, cap):
         for i in range(n):
             need = max(need, nn[i])
         if need <= cap:
-            return nbr, shx, shy, pis2, peps, nn
+            return ent, nn
         cap = need  # rows overflowed: redo with the exact width (same entries, same order)
 
 
+@njit(cache=True, inline="always")
+def unpack(v):
+    """``(j, p, ix, iy)`` of a packed list entry."""
+    return (v & _J_MASK, (v >> _P_SHIFT) & 63, ((v >> _IX_SHIFT) & 3) - 1,
+            ((v >> _IY_SHIFT) & 3) - 1)
+
+
 @njit(cache=True)
-def update_pair_parameters(i, species, nbr, nn, pis2, peps, is2, eps4, n_species):
-    """Refresh the stored pair parameters of particle ``i`` after its species changed
-    (its own row and its entry in each neighbour's row)."""
-    base = species[i] * n_species
+def update_pair_types(i, species, ent, nn, n_species):
+    """Refresh the pair types stored for particle ``i`` after its species changed (its own
+    row and its entry in each neighbour's row)."""
+    si = species[i]
     for k in range(nn[i]):
-        j = nbr[i, k]
-        p = base + species[j]
-        pis2[i, k] = is2[p]
-        peps[i, k] = eps4[p]
+        v = ent[i, k]
+        j = v & _J_MASK
+        sj = species[j]
+        ent[i, k] = (v & _P_CLEAR) | ((si * n_species + sj) << _P_SHIFT)
         for m in range(nn[j]):
-            if nbr[j, m] == i:
-                pis2[j, m] = is2[p]
-                peps[j, m] = eps4[p]
+            w = ent[j, m]
+            if (w & _J_MASK) == i:
+                ent[j, m] = (w & _P_CLEAR) | ((sj * n_species + si) << _P_SHIFT)
                 break
 
 
@@ -229,7 +241,7 @@ def _v(u, c0, c2, c4):
 
 
 @njit(cache=True)
-def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_species, xc2,
+def particle_energies_from_list(pos, species, lx, ly, ent, nn, is2, eps4, n_species, xc2,
                                 c0, c2, c4):
     """u_i = sum_j V(r_ij) over the list (each pair counted for both partners)."""
     n = pos.shape[0]
@@ -240,7 +252,7 @@ def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_spec
         base = species[i] * n_species
         e = 0.0
         for k in range(nn[i]):
-            j = nbr[i, k]
+            j = ent[i, k] & _J_MASK
             p = base + species[j]
             dx = pos[j, 0] - pos[i, 0]
             dx -= lx * np.rint(dx * ilx)
@@ -256,9 +268,8 @@ def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_spec
 @njit(cache=True)
 def particle_energies(pos, species, lx, ly, is2, eps4, rc2, n_species, xc2, c0, c2, c4):
     """Per-particle energies u_i (O(N) through cell lists, no skin)."""
-    nbr, _, _, _, _, nn = build_neighbor_list(pos, species, lx, ly, rc2, n_species, is2, eps4,
-                                              32)
-    return particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_species,
+    ent, nn = build_neighbor_list(pos, species, lx, ly, rc2, n_species, 32)
+    return particle_energies_from_list(pos, species, lx, ly, ent, nn, is2, eps4, n_species,
                                        xc2, c0, c2, c4)
 
 
@@ -268,8 +279,7 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
 
     Returns ``(i, j, r)`` or ``(-1, -1, inf)`` when no pair is that close.
     """
-    nbr, _, _, _, _, nn = build_neighbor_list(pos, species, lx, ly, thr2, n_species, sig2,
-                                              sig2, 8)
+    ent, nn = build_neighbor_list(pos, species, lx, ly, thr2, n_species, 8)
     ilx = 1.0 / lx
     ily = 1.0 / ly
     best = np.inf
@@ -278,7 +288,7 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
     br = np.inf
     for i in range(pos.shape[0]):
         for k in range(nn[i]):
-            j = nbr[i, k]
+            j = ent[i, k] & _J_MASK
             dx = pos[j, 0] - pos[i, 0]
             dx -= lx * np.rint(dx * ilx)
             dy = pos[j, 1] - pos[i, 1]
@@ -296,28 +306,33 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
 # reassoc lets LLVM vectorise the neighbour sums; error_model="numpy" drops the Python
 # zero-division check on 1/u, which otherwise blocks vectorisation (2x slower). Division
 # by zero cannot happen: overlapping starts are refused and the energy barrier keeps
-# particles apart.
+# particles apart. The local-energy helpers are inlined at the numba IR level into
+# mc_sweeps (which carries the same flags): as separate functions, a fresh compilation and
+# a cache load produced differently vectorised sums (last-bit differences), which would
+# break bit-identical reproducibility.
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
 
 
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
-def _local_two(i, xo, yo, xn, yn, pos, nbr, shx, shy, pis2, peps, nn, xc2, c0, c2, c4):
+@njit(cache=True, inline="always", fastmath=_FAST, error_model="numpy")
+def _local_two(i, xo, yo, xn, yn, pos, ent, nn, lx, ly, is2, eps4, xc2, c0, c2, c4):
     """Energy of particle ``i`` with its list at (xo, yo) and at (xn, yn).
 
-    The list rows carry the periodic image shift and the pair parameters of each entry
-    (fixed between rebuilds because positions are unwrapped), so only the neighbour
-    coordinates are gathered. The loop body is branch-free (cutoff as a mask, one division
-    for both positions) so that LLVM vectorises it; ``reassoc`` allows the vector sum
-    (deterministic for a given list, so resumed runs stay bit-identical).
+    The packed entries carry the periodic image and the pair type, valid until the next
+    rebuild (positions are not wrapped in between). The loop body is branch-free (cutoff
+    as a mask, one division for both positions) so that LLVM vectorises it; ``reassoc``
+    allows the vector sum (deterministic for a given list, so resumed runs stay
+    bit-identical).
     """
     eo = 0.0
     en = 0.0
     for k in range(nn[i]):
-        j = nbr[i, k]
-        s = pis2[i, k]
-        e = peps[i, k]
-        xj = pos[j, 0] - shx[i, k]
-        yj = pos[j, 1] - shy[i, k]
+        v = ent[i, k]
+        j = v & _J_MASK
+        p = (v >> _P_SHIFT) & 63
+        s = is2[p]
+        e = eps4[p]
+        xj = pos[j, 0] - (((v >> _IX_SHIFT) & 3) - 1) * lx
+        yj = pos[j, 1] - (((v >> _IY_SHIFT) & 3) - 1) * ly
         dx = xj - xo
         dy = yj - yo
         uo = (dx * dx + dy * dy) * s
@@ -337,21 +352,19 @@ def _local_two(i, xo, yo, xn, yn, pos, nbr, shx, shy, pis2, peps, nn, xc2, c0, c
 
 
 @njit(cache=True, inline="always")
-def _local_species(i, a, b, skip, pos, species, nbr, nn, is2, eps4, n_species, lx, ly, ilx,
-                   ily, xc2, c0, c2, c4):
+def _local_species(i, a, b, skip, pos, species, ent, nn, is2, eps4, n_species, lx, ly, xc2,
+                   c0, c2, c4):
     """Energy of particle ``i`` as species ``a`` and as species ``b``, leaving out ``skip``."""
     ea = 0.0
     eb = 0.0
     xi = pos[i, 0]
     yi = pos[i, 1]
     for k in range(nn[i]):
-        j = nbr[i, k]
+        j, _, ix, iy = unpack(ent[i, k])
         if j == skip:
             continue
-        dx = pos[j, 0] - xi
-        dx -= lx * np.rint(dx * ilx)
-        dy = pos[j, 1] - yi
-        dy -= ly * np.rint(dy * ily)
+        dx = pos[j, 0] - ix * lx - xi
+        dy = pos[j, 1] - iy * ly - yi
         r2 = dx * dx + dy * dy
         pa = a * n_species + species[j]
         pb = b * n_species + species[j]
@@ -364,17 +377,36 @@ def _local_species(i, a, b, skip, pos, species, nbr, nn, is2, eps4, n_species, l
     return ea, eb
 
 
+@njit(cache=True)
+def _wrap_and_reset_reference(pos, ref, img, lx, ly):
+    """Fold positions into the box (counting the images in ``img``) and make them the new
+    list reference. Only at list (re)builds, so list images stay valid in between."""
+    for m in range(pos.shape[0]):
+        fx = np.floor(pos[m, 0] / lx)
+        if fx != 0.0:
+            pos[m, 0] -= fx * lx
+            img[m, 0] += int(fx)
+        fy = np.floor(pos[m, 1] / ly)
+        if fy != 0.0:
+            pos[m, 1] -= fy * ly
+            img[m, 1] += int(fy)
+        ref[m, 0] = pos[m, 0]
+        ref[m, 1] = pos[m, 1]
+
+
 # ---------------------------------------------------------------- the Monte Carlo loop
-@njit(cache=True, nogil=True, error_model="numpy")
-def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2, c4, beta,
-              delta, half_skin2, swap_probability, cap, n_sweeps, sweep0, sample_times,
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
+def mc_sweeps(pos, ref, img, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2, c4,
+              beta, delta, half_skin2, swap_probability, cap, n_sweeps, sweep0, sample_times,
               samples, energies, rng, energy, counters):
     """Run ``n_sweeps`` sweeps of N trial moves, in place.
 
-    ``pos`` (unwrapped), ``ref`` (list reference positions), ``species``, ``rng``,
-    ``energy`` (1-element running total) and ``counters`` are updated in place. After sweep
-    ``sweep0 + s + 1`` completes, ``energies[sweep0 + s] = E / N`` and, if that sweep number
-    is ``sample_times[counters[C_SAMPLE]]``, the positions are copied into
+    ``pos`` (folded into the box at each list rebuild, continuous in between), ``img``
+    (periodic images crossed: the unwrapped position is ``pos + img * (lx, ly)``), ``ref``
+    (list reference positions, in the box), ``species``, ``rng``, ``energy`` (1-element
+    running total) and ``counters`` are updated in place. After sweep ``sweep0 + s + 1``
+    completes, ``energies[sweep0 + s] = E / N`` and, if that sweep number is
+    ``sample_times[counters[C_SAMPLE]]``, the unwrapped positions are stored in
     ``samples[counters[C_SAMPLE]]``.
 
     A trial is a species swap with probability ``swap_probability`` (two particles drawn
@@ -383,10 +415,7 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
     uniformly in ``[-delta/2, delta/2]^2`` with acceptance ``min(1, exp(-beta dE))``.
     """
     n = pos.shape[0]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    nbr, shx, shy, pis2, peps, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species,
-                                                        is2, eps4, cap)
+    ent, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species, cap)
     e_tot = energy[0]
     acc = counters[C_ACC]
     tried = counters[C_TRIED]
@@ -407,38 +436,42 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
                 if a == b:
                     continue
                 # The i-j pair keeps its energy (V_ab = V_ba), so it is left out of both.
-                eia, eib = _local_species(i, a, b, j, pos, species, nbr, nn, is2, eps4,
-                                          n_species, lx, ly, ilx, ily, xc2, c0, c2, c4)
-                ejb, eja = _local_species(j, b, a, i, pos, species, nbr, nn, is2, eps4,
-                                          n_species, lx, ly, ilx, ily, xc2, c0, c2, c4)
+                eia, eib = _local_species(i, a, b, j, pos, species, ent, nn, is2, eps4,
+                                          n_species, lx, ly, xc2, c0, c2, c4)
+                ejb, eja = _local_species(j, b, a, i, pos, species, ent, nn, is2, eps4,
+                                          n_species, lx, ly, xc2, c0, c2, c4)
                 de = (eib - eia) + (eja - ejb)
                 if de <= 0.0 or rng_uniform(rng) < np.exp(-beta * de):
                     species[i] = b
                     species[j] = a
-                    update_pair_parameters(i, species, nbr, nn, pis2, peps, is2, eps4,
-                                           n_species)
-                    update_pair_parameters(j, species, nbr, nn, pis2, peps, is2, eps4,
-                                           n_species)
+                    update_pair_types(i, species, ent, nn, n_species)
+                    update_pair_types(j, species, ent, nn, n_species)
                     e_tot += de
                     sacc += 1
                 continue
             i = rng_below(rng, n)
+            ddx = delta * (rng_uniform(rng) - 0.5)
+            ddy = delta * (rng_uniform(rng) - 0.5)
+            tried += 1
             xo = pos[i, 0]
             yo = pos[i, 1]
-            xn = xo + delta * (rng_uniform(rng) - 0.5)
-            yn = yo + delta * (rng_uniform(rng) - 0.5)
-            tried += 1
+            xn = xo + ddx
+            yn = yo + ddy
             dxr = xn - ref[i, 0]
             dyr = yn - ref[i, 1]
             if dxr * dxr + dyr * dyr > half_skin2:
                 # The trial position may see pairs outside the list: rebuild around the
                 # current positions (rare: once per many sweeps).
-                ref[:, :] = pos
-                nbr, shx, shy, pis2, peps, nn = build_neighbor_list(
-                    ref, species, lx, ly, rl2, n_species, is2, eps4, nbr.shape[1])
+                _wrap_and_reset_reference(pos, ref, img, lx, ly)
+                ent, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species,
+                                              ent.shape[1])
                 rebuilds += 1
-            eo, en = _local_two(i, xo, yo, xn, yn, pos, nbr, shx, shy, pis2, peps, nn, xc2,
-                                c0, c2, c4)
+                xo = pos[i, 0]
+                yo = pos[i, 1]
+                xn = xo + ddx
+                yn = yo + ddy
+            eo, en = _local_two(i, xo, yo, xn, yn, pos, ent, nn, lx, ly, is2, eps4, xc2, c0,
+                                c2, c4)
             de = en - eo
             if de <= 0.0 or rng_uniform(rng) < np.exp(-beta * de):
                 pos[i, 0] = xn
@@ -448,7 +481,9 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
         t = sweep0 + sw + 1
         energies[t - 1] = e_tot / n
         while isamp < n_samp and sample_times[isamp] == t:
-            samples[isamp, :, :] = pos
+            for m in range(n):
+                samples[isamp, m, 0] = pos[m, 0] + img[m, 0] * lx
+                samples[isamp, m, 1] = pos[m, 1] + img[m, 1] * ly
             isamp += 1
     energy[0] = e_tot
     counters[C_ACC] = acc
