@@ -71,6 +71,31 @@ REGRESSION_METHODS: tuple[str, ...] = (
 )
 
 
+# ----------------------------------------------------------------------------- workers
+
+
+def _threads_per_worker(n_jobs) -> int:
+    """numba threads for each of joblib's workers: cores // workers (no oversubscription)."""
+    import os
+
+    from joblib import effective_n_jobs
+
+    workers = max(1, effective_n_jobs(n_jobs))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _in_worker(fn, n_threads: int, *args, **kwargs):
+    """Run ``fn`` with the numba thread count set for this worker, then restore it."""
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        numba.set_num_threads(previous)
+
+
 # ----------------------------------------------------------------------------- input
 
 
@@ -289,8 +314,10 @@ def single_feature_imbalances(
     st = as_study_table(table, **kwargs)
     Xz = zscore_per_group(st.X, st.groups)
     yz = zscore_per_group(st.y, st.groups)
+    nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_single_feature_imbalances_one)(
+        delayed(_in_worker)(
+            _single_feature_imbalances_one, nt,
             Xz[st.groups == c], yz[st.groups == c], st.feature_names, c, n_neighbors, ties
         )
         for c in st.configurations
@@ -370,8 +397,11 @@ def greedy_paths(
         raise ValueError("n_features must be at least 1")
     Xz = zscore_per_group(st.X, st.groups)
     yz = zscore_per_group(st.y, st.groups)
+    nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_path_one)(
+        delayed(_in_worker)(
+            _path_one,
+            nt,
             Xz[st.groups == c],
             yz[st.groups == c],
             st.feature_names,
@@ -682,8 +712,11 @@ def loco_regression(
     if n_random_draws < 1:
         raise ValueError("n_random_draws must be at least 1")
     max_d = min(int(max_d), st.n_features)
+    nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_loco_fold)(
+        delayed(_in_worker)(
+            _loco_fold,
+            nt,
             st.X,
             st.y,
             st.groups,
