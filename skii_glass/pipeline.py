@@ -125,10 +125,14 @@ class Scale:
     cost: str = ""
 
     def simulation_key(self) -> dict:
-        """The settings that decide the simulated data (the cache key)."""
+        """The settings that decide the simulated data (the cache key).
+
+        How tau_alpha is measured (``tau_sweeps_guess``, ``n_tau_configurations``) is not
+        part of it: the measured value is cached in ``tau_alpha.json`` with those details.
+        """
         keys = ("preset", "n_particles", "n_configurations", "n_trajectories", "temperature",
                 "max_displacement", "equilibration_sweeps", "swap_probability", "melt_sweeps",
-                "tau_sweeps_guess", "n_tau_configurations", "seed")
+                "seed")
         return {k: getattr(self, k) for k in keys}
 
     def analysis_key(self) -> dict:
@@ -242,9 +246,11 @@ def _check_cache_key(cache: Path, name: str, key: dict) -> None:
     path = cache / f"{name}_settings.json"
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
-        if old != json.loads(json.dumps(key, default=_to_builtin)):
-            diff = {k: (old.get(k), key.get(k)) for k in set(old) | set(key)
-                    if old.get(k) != key.get(k)}
+        new = json.loads(json.dumps(key, default=_to_builtin))
+        # Settings recorded by other versions but no longer part of the key are ignored.
+        diff = {k: (old.get(k), new[k]) for k in new if k in old and old[k] != new[k]}
+        diff.update({k: (None, new[k]) for k in new if k not in old})
+        if diff:
             raise ValueError(
                 f"{cache} holds {name} results for other settings {diff} (cached, requested); "
                 "use another --out folder or delete it to start over"
