@@ -757,6 +757,20 @@ def write_report(results: StudyResults, out_dir: str | os.PathLike,
     -------
     dict
         The summary written to ``summary.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np, pandas as pd
+    >>> from skii_glass.study import run_study
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame({"theta_L2.0": rng.normal(size=60), "rho_L1.0": rng.normal(size=60)})
+    >>> t["propensity"] = t["theta_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> res = run_study(t, n_path_features=2, max_d=2, n_random_draws=5)
+    >>> summary = write_report(res, tempfile.mkdtemp(), {"temperature": 0.55})
+    >>> summary["best_feature"], len(summary["regression_abs_pearson"]["lasso"])
+    ('theta_L2.0', 2)
     """
     metadata = dict(metadata or {})
     out = Path(out_dir)

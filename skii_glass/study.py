@@ -807,7 +807,23 @@ def run_study(
     """Run every analysis of the paper's Figs. 4-7 on a study table.
 
     ``progress``, if given, is called with a short stage name before each analysis (the
-    CLI uses it to advance a progress bar).
+    CLI uses it to advance a progress bar). Other keyword arguments go to
+    :func:`as_study_table`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    >>> t["propensity"] = t["b"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> res = run_study(t, n_path_features=2, max_d=2, n_random_draws=5)
+    >>> res.pearson_summary.loc[res.pearson_summary["abs_mean_r"].idxmax(), "feature"]
+    'b'
+    >>> res.supervised_summary["most_common_feature"].iloc[0]
+    'b'
+    >>> sorted(res.regression_curves())[:3]
+    ['ii_supervised', 'ii_unsupervised', 'lasso']
     """
     def step(name):
         if progress is not None:
