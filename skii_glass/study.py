@@ -462,18 +462,34 @@ def lasso_select(X: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
     >>> lasso_select(X, y, 1).tolist(), sorted(lasso_select(X, y, 2).tolist())
     ([2], [0, 2])
     """
-    from sklearn.linear_model import lars_path
-
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n_feat = X.shape[1]
     if not 1 <= d <= n_feat:
         raise ValueError(f"d must be between 1 and {n_feat}, got {d}")
-    Xc = X - X.mean(axis=0)
-    yc = y - y.mean()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ConvergenceWarning on degenerate/collinear columns
-        _, _, coefs = lars_path(Xc, yc, method="lasso", max_iter=max(500, 8 * n_feat))
+    return _LassoPath(X, y).select(d)
+
+
+class _LassoPath:
+    """The exact Lasso path of (X, y), computed once; :meth:`select` picks d features."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray):
+        from sklearn.linear_model import lars_path
+
+        self.Xc = X - X.mean(axis=0)
+        self.yc = y - y.mean()
+        n_feat = X.shape[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning on collinear columns
+            _, _, self.coefs = lars_path(self.Xc, self.yc, method="lasso",
+                                         max_iter=max(500, 8 * n_feat))
+
+    def select(self, d: int) -> np.ndarray:
+        return _select_from_path(self.coefs, self.Xc, self.yc, d)
+
+
+def _select_from_path(coefs: np.ndarray, Xc: np.ndarray, yc: np.ndarray, d: int) -> np.ndarray:
+    """See :func:`lasso_select`."""
     nnz = np.count_nonzero(coefs, axis=0)
     exact = np.flatnonzero(nnz == d)
     if exact.size:
@@ -632,8 +648,9 @@ def _loco_fold(
             records.append((method, test_config, d, _abs_r(ols.predict(cols, Xte), yte),
                             ";".join(names[c] for c in cols)))
     if "lasso" in methods:
+        lasso = _LassoPath(Xtr, ytr)
         for d in range(1, max_d + 1):
-            cols = lasso_select(Xtr, ytr, d)
+            cols = lasso.select(d)
             records.append(("lasso", test_config, d, _abs_r(ols.predict(cols, Xte), yte),
                             ";".join(names[c] for c in cols)))
     if "random" in methods:
