@@ -723,5 +723,9 @@ def run_pipeline(
     # (a resumed run reports what the whole study cost, not just its last piece).
     metadata["wall_seconds"] = float(sum(stage_seconds.values()))
     metadata["invocation_seconds"] = time.perf_counter() - start
-    summary = report.write_report(results, out, metadata)
+    relaxation = None
+    if (cache / "tau_alpha.json").exists():
+        tau = json.loads((cache / "tau_alpha.json").read_text(encoding="utf-8"))
+        relaxation = {k: tau[k] for k in ("times", "fs_cr", "fs")}
+    summary = report.write_report(results, out, metadata, relaxation=relaxation)
     return summary
