@@ -748,18 +748,19 @@ def _fig_relaxation(relaxation: Mapping, tau: float | None, path: Path) -> None:
     keep = t > 0
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     ax.semilogx(t[keep], np.asarray(relaxation["fs_cr"])[keep], "-o", ms=3,
-                label="cage-relative F_s^CR(k = 2π, t)")
+                label=r"cage-relative $F_s^{CR}(k = 2\pi, t)$")
     ax.semilogx(t[keep], np.asarray(relaxation["fs"])[keep], "--", color="gray",
-                label="plain F_s(k = 2π, t)")
+                label=r"plain $F_s(k = 2\pi, t)$")
     ax.axhline(1 / np.e, color="k", lw=0.8, ls=":", label="1/e")
     if tau:
-        ax.axvline(tau, color="tab:red", lw=1, label=f"τ_α^CR = {tau:.0f} sweeps")
+        ax.axvline(tau, color="tab:red", lw=1, label=rf"$\tau_\alpha^{{CR}}$ = {tau:.0f} sweeps")
     ax.set_xlabel("t (MC sweeps)")
     ax.set_ylabel("self-intermediate scattering function")
     ax.set_ylim(-0.05, 1.05)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title("Relaxation: the propensity is measured at t = τ_α^CR", fontsize=10)
+    ax.set_title(r"Relaxation: the propensity is measured at $t = \tau_\alpha^{CR}$",
+                 fontsize=10)
     _savefig(fig, path)
     plt.close(fig)
 
