@@ -432,6 +432,10 @@ def _report_text(results: StudyResults, summary: dict, ref: PaperReference,
          if isinstance(metadata.get("wall_seconds"), int | float) else "n/a"),
         ("time per stage (s)", ", ".join(f"{k} {v:.1f}" for k, v in
                                          metadata.get("stage_seconds", {}).items()) or "n/a"),
+        ("dataset generation time (s)", ", ".join(
+            f"{k} {v:.0f}" for k, v in
+            (metadata.get("dataset_provenance") or {}).get("stage_seconds", {}).items())
+         or "n/a (simulated in this run)"),
         ("paper", "their ternary LJ model, T = 0.55 (glassy), N = 4000, 10 configurations, "
                   "30 trajectories"),
     ]
