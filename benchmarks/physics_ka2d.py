@@ -37,7 +37,12 @@ from skii_glass.dynamics import (
     remove_drift,
 )
 from skii_glass.simulation import equilibrate, run_mc
-from skii_glass.structure import demixing_indicator, global_bond_order, structure_factor
+from skii_glass.structure import (
+    demixing_indicator,
+    global_bond_order,
+    radial_distribution,
+    structure_factor,
+)
 
 REFERENCE = {  # T: (delta, tau_cr, tau, E/N, acceptance, equilibration)
     2.0: (0.1, 889, 548, -1.041, 0.73, 100_000),
@@ -57,8 +62,9 @@ def log_lags(max_lag: int, per_decade: int = 10) -> np.ndarray:
 
 def _late_peak(lags: np.ndarray, a: np.ndarray) -> list:
     """[value, lag] of the maximum of ``a`` after its first local minimum."""
-    rising = np.nonzero(np.diff(a) > 0)[0]
-    start = int(rising[0]) if rising.size else 0
+    # skip lag 0 (alpha2 = 0 there), then find where alpha2 starts to rise again
+    rising = np.nonzero(np.diff(a[1:]) > 0)[0]
+    start = int(rising[0]) + 1 if rising.size else 1
     i = start + int(np.argmax(a[start:]))
     return [float(a[i]), int(lags[i])]
 
@@ -141,7 +147,10 @@ def measure_relaxation(
         tau_cr = [relaxation_time(lag_f, f) for f in fs_cr]
 
     final = res.final
-    _, _, smax = structure_factor(final, k_max=12.0, return_max=True)
+    k_sk, s_k, smax = structure_factor(final, k_max=12.0, return_max=True)
+    rdf = radial_distribution(final, r_max=5.0, bin_width=0.02)
+    first_min = {"total": rdf.first_minimum()}
+    first_min.update({f"{a}{b}": rdf.first_minimum((a, b)) for a, b in rdf.partial})
     out = {
         "temperature": temperature,
         "n_particles": n_particles,
@@ -175,6 +184,9 @@ def measure_relaxation(
         "psi10": global_bond_order(final, 10),
         "demixing": demixing_indicator(final),
         "sk_single_max": float(smax.max()),
+        "sk_peak_k": float(k_sk[np.argmax(np.where(k_sk > 3.0, s_k, 0.0))]),
+        "sk_peak": float(np.max(np.where(k_sk > 3.0, s_k, 0.0))),
+        "gr_first_minimum": first_min,
         "wall_seconds": {"equilibration": round(t_eq, 1), "production": round(t_prod, 1),
                          "total": round(time.perf_counter() - t_start, 1)},
         "warnings": [str(w.message) for w in [*caught, *caught2]],
