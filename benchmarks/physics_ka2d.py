@@ -30,12 +30,7 @@ import warnings
 
 import numpy as np
 
-from skii_glass.dynamics import (
-    cage_neighbors,
-    cage_relative_displacements,
-    relaxation_time,
-    remove_drift,
-)
+from skii_glass.dynamics import analyze_relaxation
 from skii_glass.simulation import equilibrate, run_mc
 from skii_glass.structure import (
     demixing_indicator,
@@ -111,40 +106,17 @@ def measure_relaxation(
                  progress=progress)
     t_prod = time.perf_counter() - t_start - t_eq
 
-    ks = np.asarray(ks, dtype=np.float64)
-    n_l = lags.size
-    acc = {name: np.zeros(n_l) for name in ("m2", "m4", "m2cr", "m4cr")}
-    fs = np.zeros((ks.size, n_l))
-    fs_cr = np.zeros((ks.size, n_l))
-    from scipy.special import j0
-
-    sig = config.mixture.sigma
-    for t0 in origins:
-        idx = np.searchsorted(res.times, t0 + lags)
-        pos = res.positions[idx]
-        nl = cage_neighbors(pos[0], config.species, config.box, sig, cutoff=cutoff)
-        dr = remove_drift(pos - pos[:1])
-        dr_cr = cage_relative_displacements(dr, nl)
-        for d, m2, m4, f in ((dr, "m2", "m4", fs), (dr_cr, "m2cr", "m4cr", fs_cr)):
-            r2 = np.einsum("tnd,tnd->tn", d, d)
-            acc[m2] += r2.mean(axis=1)
-            acc[m4] += (r2 * r2).mean(axis=1)
-            r = np.sqrt(r2)
-            for i, k in enumerate(ks):
-                f[i] += j0(k * r).mean(axis=1)
-    n_o = origins.size
-    for key in acc:
-        acc[key] /= n_o
-    fs /= n_o
-    fs_cr /= n_o
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alpha2 = np.where(acc["m2"] > 0, acc["m4"] / (2 * acc["m2"] ** 2) - 1, 0.0)
-        alpha2_cr = np.where(acc["m2cr"] > 0, acc["m4cr"] / (2 * acc["m2cr"] ** 2) - 1, 0.0)
-    lag_f = lags.astype(np.float64)
     with warnings.catch_warnings(record=True) as caught2:
         warnings.simplefilter("always", RuntimeWarning)
-        tau = [relaxation_time(lag_f, f) for f in fs]
-        tau_cr = [relaxation_time(lag_f, f) for f in fs_cr]
+        rel = analyze_relaxation(res.times, res.positions, config.species, config.box,
+                                 config.mixture.sigma, k=ks, cutoff=cutoff,
+                                 origins=origins, lags=lags)
+    ks = rel.k
+    tau, tau_cr = rel.tau.tolist(), rel.tau_cr.tolist()
+    alpha2, alpha2_cr = rel.alpha2, rel.alpha2_cr
+    acc = {"m2": rel.msd, "m2cr": rel.msd_cr}
+    fs, fs_cr = rel.fs, rel.fs_cr
+    n_o = origins.size
 
     final = res.final
     k_sk, s_k, smax = structure_factor(final, k_max=12.0, return_max=True)
