@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-_SUBCOMMANDS: list[str] = ["_propensity"]  # module names under skii_glass.cli, e.g. "_simulate"
+_SUBCOMMANDS: list[str] = ["_simulate", "_propensity"]  # module names under skii_glass.cli
 
 
 def build_parser() -> argparse.ArgumentParser:
