@@ -12,6 +12,10 @@ its local *structure* predisposes it to move (Widmer-Cooper & Harrowell, PRL 93,
   A1 = 1.4, still intact, r < A2 sigma_ab with A2 = 1.8, at t)``, averaged over the
   trajectories.
 
+Long ensembles can be stopped and resumed: with ``checkpoint_dir`` every finished
+trajectory is saved there (atomically) and a rerun with the same arguments loads the
+finished ones and runs only the rest, with identical results.
+
 Seeding: trajectory ``m`` uses ``numpy.random.SeedSequence(seed).spawn(n)[m]``, so every
 trajectory, and therefore the result, is the same whatever ``n_jobs`` and whichever
 machine runs it. Trajectories run through :class:`joblib.Parallel`; inside
@@ -21,9 +25,11 @@ spread over a Dask cluster. Each worker gets ``cores // workers`` numba threads.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -123,6 +129,53 @@ def _check_times(times) -> np.ndarray:
     return t
 
 
+_CKPT_KEYS = ("fingerprint", "disp_cr", "disp", "bb", "fs", "energy", "acceptance")
+
+
+def _fingerprint(config, temperature, times, child, max_displacement, cutoff, bond_cutoff,
+                 break_cutoff, k) -> str:
+    """Hash of everything that determines one trajectory's result."""
+    h = hashlib.sha256()
+    for arr in (config.positions, config.species.astype(np.int64), config.box,
+                config.mixture.sigma, config.mixture.epsilon, np.asarray(times, np.int64)):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(repr((config.mixture.name, config.mixture.smoothing, config.mixture.x_cut,
+                   float(temperature), float(max_displacement), float(cutoff),
+                   float(bond_cutoff), float(break_cutoff), float(k),
+                   repr(child.entropy), tuple(child.spawn_key))).encode())
+    return h.hexdigest()
+
+
+def _load_trajectory(path: Path, fingerprint: str):
+    try:
+        with np.load(path, allow_pickle=False) as d:
+            if set(_CKPT_KEYS) - set(d.files):
+                raise ValueError("missing arrays")
+            data = {key: d[key] for key in _CKPT_KEYS}
+    except Exception as err:  # zip/npz errors of a damaged file
+        raise ValueError(f"{path}: unreadable trajectory checkpoint ({err}); delete it") from None
+    if str(data["fingerprint"]) != fingerprint:
+        raise ValueError(
+            f"{path} was written by a different ensemble (other configuration, temperature, "
+            "times, seed or settings); use another checkpoint_dir or delete it"
+        )
+    return (data["disp_cr"], data["disp"], data["bb"], data["fs"], float(data["energy"]),
+            float(data["acceptance"]))
+
+
+def _save_trajectory(path: Path, fingerprint: str, result) -> None:
+    from .io import _atomic_write
+
+    disp_cr, disp, bb, fs, energy, acceptance = result
+
+    def _write(tmp):
+        with open(tmp, "wb") as fh:
+            np.savez(fh, fingerprint=np.array(fingerprint), disp_cr=disp_cr, disp=disp, bb=bb,
+                     fs=fs, energy=np.array(energy), acceptance=np.array(acceptance))
+
+    _atomic_write(path, _write)
+
+
 def _one_trajectory(
     config: Configuration,
     temperature: float,
@@ -182,6 +235,7 @@ def iso_configurational(
     break_cutoff: float = BOND_BREAK,
     k: float = 2 * np.pi,
     progress: bool = False,
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> PropensityResult:
     """Run the iso-configurational ensemble of ``config`` and return per-particle propensities.
 
@@ -211,6 +265,10 @@ def iso_configurational(
         Wavevector of the per-trajectory ``F_s^CR`` returned for checking.
     progress : bool, default False
         tqdm bar on stderr (one tick per finished trajectory).
+    checkpoint_dir : path, optional
+        Folder for one file per finished trajectory (``trajectory_0000.npz``, ...). A rerun
+        with the same arguments loads them and runs only the missing trajectories; files
+        from a different ensemble raise ``ValueError``.
 
     Returns
     -------
@@ -260,27 +318,47 @@ def iso_configurational(
     workers = max(1, min(effective_n_jobs(n_jobs), n_trajectories))
     n_threads = max(1, (os.cpu_count() or 1) // workers)
 
+    fingerprints = [
+        _fingerprint(config, temperature, t, child, max_displacement, cutoff, bond_cutoff,
+                     break_cutoff, k)
+        for child in children
+    ]
+    results: list = [None] * n_trajectories
+    ckpt = None
+    if checkpoint_dir is not None:
+        ckpt = Path(checkpoint_dir)
+        ckpt.mkdir(parents=True, exist_ok=True)
+        for m in range(n_trajectories):
+            path = ckpt / f"trajectory_{m:04d}.npz"
+            if path.exists():
+                results[m] = _load_trajectory(path, fingerprints[m])
+    todo = [m for m in range(n_trajectories) if results[m] is None]
+
     tasks = (
         delayed(_one_trajectory)(
-            config, temperature, t, child, max_displacement, neighbors, bond_nl,
+            config, temperature, t, children[m], max_displacement, neighbors, bond_nl,
             break_cutoff, float(k), n_threads,
         )
-        for child in children
+        for m in todo
     )
     bar = None
     if progress:
         try:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=n_trajectories, desc="trajectories", unit="traj")
+            bar = tqdm(total=n_trajectories, initial=n_trajectories - len(todo),
+                       desc="trajectories", unit="traj")
         except ImportError:  # tqdm is optional
             bar = None
-    results = []
     try:
-        for r in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
-            results.append(r)
-            if bar is not None:
-                bar.update(1)
+        if todo:
+            for m, r in zip(todo, Parallel(n_jobs=n_jobs, return_as="generator")(tasks),
+                            strict=True):
+                results[m] = r
+                if ckpt is not None:
+                    _save_trajectory(ckpt / f"trajectory_{m:04d}.npz", fingerprints[m], r)
+                if bar is not None:
+                    bar.update(1)
     finally:
         if bar is not None:
             bar.close()
@@ -304,5 +382,7 @@ def iso_configurational(
         max_displacement=max_displacement,
         seed_entropy=int(ss.entropy) if isinstance(ss.entropy, int) else 0,
         info={"n_jobs": n_jobs, "workers": workers, "numba_threads_per_worker": n_threads,
-              "cutoff": cutoff, "bond_cutoff": bond_cutoff, "break_cutoff": break_cutoff},
+              "cutoff": cutoff, "bond_cutoff": bond_cutoff, "break_cutoff": break_cutoff,
+              "trajectories_run": len(todo),
+              "trajectories_loaded": n_trajectories - len(todo)},
     )

@@ -179,3 +179,55 @@ def test_cli_errors(tmp_path, capsys):
                "--out", str(tmp_path / "o"), "--quiet"])
     assert rc == 2
     assert "temperature" in capsys.readouterr().err
+
+
+def test_checkpoint_resume_identical(tmp_path, config, serial):
+    ckpt = tmp_path / "ck"
+    first = iso_configurational(config, T, TIMES, n_trajectories=4, seed=11,
+                                checkpoint_dir=ckpt)
+    _assert_same(serial, first)
+    files = sorted(p.name for p in ckpt.iterdir())
+    assert files == [f"trajectory_{m:04d}.npz" for m in range(4)]
+    # "killed" after two trajectories: the rerun computes only the missing ones
+    (ckpt / "trajectory_0001.npz").unlink()
+    (ckpt / "trajectory_0003.npz").unlink()
+    resumed = iso_configurational(config, T, TIMES, n_trajectories=4, seed=11,
+                                  checkpoint_dir=ckpt, n_jobs=2)
+    assert resumed.info["trajectories_run"] == 2
+    assert resumed.info["trajectories_loaded"] == 2
+    _assert_same(serial, resumed)
+    # a finished ensemble is read back without running anything
+    again = iso_configurational(config, T, TIMES, n_trajectories=4, seed=11,
+                                checkpoint_dir=ckpt)
+    assert again.info["trajectories_run"] == 0
+    _assert_same(serial, again)
+
+
+def test_checkpoint_from_other_ensemble_or_damaged(tmp_path, config):
+    ckpt = tmp_path / "ck"
+    iso_configurational(config, T, [4], n_trajectories=1, seed=1, checkpoint_dir=ckpt)
+    with pytest.raises(ValueError, match="different ensemble"):
+        iso_configurational(config, T, [4], n_trajectories=1, seed=2, checkpoint_dir=ckpt)
+    with pytest.raises(ValueError, match="different ensemble"):
+        iso_configurational(config, 1.5, [4], n_trajectories=1, seed=1, checkpoint_dir=ckpt)
+    (ckpt / "trajectory_0000.npz").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="unreadable trajectory checkpoint"):
+        iso_configurational(config, T, [4], n_trajectories=1, seed=1, checkpoint_dir=ckpt)
+
+
+def test_cli_resume_without_seed(tmp_path, config, capsys):
+    path = tmp_path / "start.xyz"
+    write_xyz(path, config)
+    out = tmp_path / "prop"
+    argv = ["propensity", str(path), "-T", str(T), "--time", "4", "--trajectories", "3",
+            "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    s1 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    seed = int((out / "seed.txt").read_text())
+    assert s1["seed"] == seed and s1["trajectories_run"] == 3
+    (out / "trajectories" / "trajectory_0002.npz").unlink()
+    assert main(argv) == 0
+    s2 = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert s2["seed"] == seed
+    assert s2["trajectories_run"] == 1 and s2["trajectories_loaded"] == 2
+    assert s2["mean_displacement_propensity"] == s1["mean_displacement_propensity"]

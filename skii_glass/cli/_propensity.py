@@ -29,6 +29,10 @@ sweeps; one sweep = N trial moves, usually tau_alpha^CR of the state point):
 
 The configuration should be equilibrated at T (see `skii-glass simulate`). Results do not
 depend on --n-jobs: trajectory m always uses SeedSequence(seed).spawn(N_TRAJ)[m].
+
+A long run can be stopped at any moment: each finished trajectory is saved in
+DIR/trajectories/, and rerunning the same command finishes the missing ones only (without
+--seed, the seed drawn the first time is kept in DIR/seed.txt and reused).
 """
 
 EPILOG = """\
@@ -37,6 +41,8 @@ outputs in DIR:
                    displacement_t<t>, displacement_plain_t<t>, bond_breaking_t<t>
   propensity.npz   the same arrays plus each trajectory's values, F_s^CR(2 pi, t),
                    energies and acceptance rates
+  trajectories/    one checkpoint per finished trajectory (for resuming)
+  seed.txt         the root seed, when --seed was not given
 The last line on stdout is a JSON summary; progress goes to stderr.
 
 example:
@@ -64,7 +70,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder (created if missing)")
     p.add_argument("--seed", type=int, default=None,
-                   help="root random seed (default: fresh entropy, printed in the summary)")
+                   help="root random seed (default: fresh entropy, kept in DIR/seed.txt "
+                        "and printed in the summary)")
     p.add_argument("--n-jobs", type=int, default=1, metavar="N",
                    help="parallel trajectories (joblib workers; -1: all cores; default 1)")
     p.add_argument("--max-displacement", type=float, default=0.1, metavar="DELTA",
@@ -89,7 +96,21 @@ def run(args) -> int:
     config = read_configuration(path, mixture=args.preset)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    seed = np.random.SeedSequence(args.seed)
+    seed_file = out / "seed.txt"
+    if args.seed is not None:
+        root = args.seed
+    elif seed_file.exists():
+        # a rerun without --seed resumes the same ensemble
+        try:
+            root = int(seed_file.read_text().strip())
+        except ValueError:
+            raise ValueError(
+                f"{seed_file}: not an integer seed; delete it or pass --seed"
+            ) from None
+    else:
+        root = int(np.random.SeedSequence().entropy)
+        _atomic_write(seed_file, lambda tmp: Path(tmp).write_text(f"{root}\n"))
+    seed = np.random.SeedSequence(root)
     res = iso_configurational(
         config,
         args.temperature,
@@ -99,6 +120,7 @@ def run(args) -> int:
         n_jobs=args.n_jobs,
         max_displacement=args.max_displacement,
         progress=not args.quiet,
+        checkpoint_dir=out / "trajectories",
     )
     csv_path = out / "propensity.csv"
     npz_path = out / "propensity.npz"
@@ -139,6 +161,8 @@ def run(args) -> int:
         "n_trajectories": res.n_trajectories,
         "seed": int(seed.entropy),
         "n_jobs": args.n_jobs,
+        "trajectories_run": res.info["trajectories_run"],
+        "trajectories_loaded": res.info["trajectories_loaded"],
         "mean_displacement_propensity": res.displacement.mean(axis=1).tolist(),
         "mean_bond_breaking_propensity": res.bond_breaking.mean(axis=1).tolist(),
         "fs_cr_mean": res.fs_cr.mean(axis=0).tolist(),
