@@ -186,7 +186,58 @@ def _ka2d() -> Mixture:
     )
 
 
-PRESETS = {"ka2d": _ka2d}
+def _barbot_ternary() -> Mixture:
+    """The seed paper's model, RECONSTRUCTED (its constants were not published in the text
+    we have). Every choice below is ours and documented in the description.
+
+    * S and L: the binary Falk-Langer / Barbot et al. (PRE 97, 033001, 2018) model as we
+      recall it (unverified): sigma_SS = 2 sin(pi/10), sigma_LL = 2 sin(pi/5),
+      sigma_SL = 1, eps_SL = 1, eps_SS = eps_LL = 1/2, N_L / N_S = (1 + sqrt 5) / 4.
+    * M (medium): sigma_MM = (sigma_SS + sigma_LL) / 2, halfway between S and L.
+    * Unlike pairs with M: the binary's non-additivity carried over, sigma_ab =
+      f (sigma_aa + sigma_bb) / 2 with f = sigma_SL / ((sigma_SS + sigma_LL) / 2) = 1.115
+      (so the S-L pair keeps sigma_SL = 1 exactly), and the binary's energy pattern: like
+      pairs eps = 1/2, unlike pairs eps = 1 (unlike attraction favours mixing).
+    * Composition: M is one third of the particles; S and L keep the binary's ratio.
+      Reference counts for N = 4000 (the paper's size): S 1474, M 1333, L 1193.
+    * Density 1.02: the same pair-averaged packing fraction
+      (pi/4) rho sum_ab x_a x_b sigma_ab^2 = 0.739 as ka2d at rho = 1.192.
+    * Smoothing: as ka2d (x_cut = 2.5, the same C0, C2, C4 with V, V', V'' ~ 0 there).
+
+    Not yet checked: that it neither crystallises nor demixes (the binary is a decagonal
+    quasicrystal former, so check psi10 and Bragg peaks of S(k), not only psi6) at the
+    temperature used.
+    """
+    s_ss = 2.0 * np.sin(np.pi / 10.0)
+    s_ll = 2.0 * np.sin(np.pi / 5.0)
+    s_mm = 0.5 * (s_ss + s_ll)
+    f = 1.0 / (0.5 * (s_ss + s_ll))  # non-additivity of the binary: sigma_SL = 1
+    diam = np.array([s_ss, s_mm, s_ll])
+    sigma = f * 0.5 * (diam[:, None] + diam[None, :])
+    np.fill_diagonal(sigma, diam)
+    sigma[0, 2] = sigma[2, 0] = 1.0  # exact (f was chosen for it)
+    epsilon = np.where(np.eye(3, dtype=bool), 0.5, 1.0)
+    return Mixture(
+        name="barbot_ternary",
+        species=("S", "M", "L"),
+        reference_counts=(1474, 1333, 1193),
+        sigma=sigma,
+        epsilon=epsilon,
+        density=1.02,
+        x_cut=2.5,
+        smoothing=_KA2D_SMOOTHING,
+        description=(
+            "RECONSTRUCTED ternary extension of the binary Falk-Langer / Barbot et al. 2D "
+            "LJ model (S, L constants recalled, unverified; M, composition S:M:L = "
+            "1474:1333:1193, density 1.02 and M's pair constants chosen by us: sigma_MM "
+            "halfway, the binary's non-additivity f = 1.115 for unlike pairs, eps 1/2 like "
+            "and 1 unlike); LJ smoothed to second order at 2.5 sigma_ab as ka2d. Not yet "
+            "checked for crystallisation (psi6, psi10, Bragg peaks) or demixing."
+        ),
+    )
+
+
+PRESETS = {"ka2d": _ka2d, "barbot_ternary": _barbot_ternary}
 
 
 def get_preset(name: str = "ka2d") -> Mixture:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-_SUBCOMMANDS: list[str] = []  # module names under skii_glass.cli, e.g. "_simulate"
+# Module names under skii_glass.cli.
+_SUBCOMMANDS: list[str] = [
+    "_simulate",
+    "_propensity",
+    "_describe",
+    "_reproduce",
+    "_make_dataset",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

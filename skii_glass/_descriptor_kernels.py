@@ -1,0 +1,284 @@
+"""numba kernels behind :mod:`skii_glass.neighbors` and :mod:`skii_glass.descriptors`.
+
+Private: no validation here. The public modules check shapes, dtypes, finiteness and the
+minimum-image condition (every cutoff at most half the shorter box side) before calling.
+
+All kernels take positions already wrapped into ``[0, Lx) x [0, Ly)`` (as
+:class:`~skii_glass.configuration.Configuration` guarantees) and work in a periodic
+rectangular box with the minimum-image convention.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from . import _numba_setup  # noqa: F401  (thread-safe threading layer before compiling)
+
+# ----------------------------------------------------------------------------- cell lists
+
+
+@njit(cache=True)
+def _cell_grid(box, r_max, n_particles):
+    """Cells per side: each cell at least ``r_max`` wide, and not (much) more cells than
+    particles, so a tiny ``r_max`` in a large box does not allocate a huge empty grid."""
+    ncx = max(1, int(np.floor(box[0] / r_max)))
+    ncy = max(1, int(np.floor(box[1] / r_max)))
+    # Fewer, larger cells stay correct (a cell only has to be >= r_max wide).
+    while ncx * ncy > 4 * n_particles + 16 and (ncx > 3 or ncy > 3):
+        if ncx >= ncy:
+            ncx = max(3, ncx // 2)
+        else:
+            ncy = max(3, ncy // 2)
+    return ncx, ncy
+
+
+@njit(cache=True)
+def build_cells(positions, box, ncx, ncy):
+    """Counting sort of particles into a ``ncx x ncy`` grid.
+
+    Returns ``cell_of`` (N,), ``cell_start`` (ncx*ncy + 1,) and ``cell_particles`` (N,):
+    the particles of cell ``c`` are ``cell_particles[cell_start[c]:cell_start[c + 1]]``.
+    """
+    n = positions.shape[0]
+    ncell = ncx * ncy
+    cell_of = np.empty(n, dtype=np.int64)
+    counts = np.zeros(ncell + 1, dtype=np.int64)
+    for i in range(n):
+        cx = int(positions[i, 0] / box[0] * ncx)
+        cy = int(positions[i, 1] / box[1] * ncy)
+        # Guard the upper edge against rounding (positions are < box, but x/L*nc can
+        # round up to nc).
+        cx = min(max(cx, 0), ncx - 1)
+        cy = min(max(cy, 0), ncy - 1)
+        c = cx * ncy + cy
+        cell_of[i] = c
+        counts[c + 1] += 1
+    cell_start = np.cumsum(counts)
+    fill = cell_start[:-1].copy()
+    cell_particles = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = cell_of[i]
+        cell_particles[fill[c]] = i
+        fill[c] += 1
+    return cell_of, cell_start, cell_particles
+
+
+@njit(cache=True)
+def _stencil(nc):
+    """Distinct neighbouring-cell offsets along one axis (no cell visited twice when
+    there are fewer than 3 cells)."""
+    if nc >= 3:
+        return np.array([-1, 0, 1], dtype=np.int64)
+    if nc == 2:
+        return np.array([0, 1], dtype=np.int64)
+    return np.array([0], dtype=np.int64)
+
+
+@njit(cache=True)
+def _min_image(d, length):
+    # Positions are in [0, L), so one shift suffices.
+    if d > 0.5 * length:
+        return d - length
+    if d < -0.5 * length:
+        return d + length
+    return d
+
+
+@njit(cache=True, parallel=True)
+def count_neighbors(positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles):
+    """Number of ``j != i`` with minimum-image distance ``< r_max``, per particle."""
+    n = positions.shape[0]
+    r2max = r_max * r_max
+    sx = _stencil(ncx)
+    sy = _stencil(ncy)
+    counts = np.zeros(n, dtype=np.int64)
+    for i in prange(n):
+        c = cell_of[i]
+        cx = c // ncy
+        cy = c % ncy
+        xi = positions[i, 0]
+        yi = positions[i, 1]
+        k = 0
+        for ox in sx:
+            for oy in sy:
+                cc = ((cx + ox) % ncx) * ncy + (cy + oy) % ncy
+                for m in range(cell_start[cc], cell_start[cc + 1]):
+                    j = cell_particles[m]
+                    if j == i:
+                        continue
+                    dx = _min_image(positions[j, 0] - xi, box[0])
+                    dy = _min_image(positions[j, 1] - yi, box[1])
+                    if dx * dx + dy * dy < r2max:
+                        k += 1
+        counts[i] = k
+    return counts
+
+
+@njit(cache=True, parallel=True)
+def fill_neighbors(
+    positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, offsets,
+    with_vectors,
+):
+    """Fill the CSR rows sized by :func:`count_neighbors`.
+
+    Returns ``indices`` (n_pairs,), ``distances`` (n_pairs,) and ``vectors``
+    (n_pairs, 2) holding ``r_j - r_i`` (minimum image), or an empty (0, 2) array when
+    ``with_vectors`` is false (saves memory for long coarse-graining lists).
+    """
+    n = positions.shape[0]
+    n_pairs = offsets[n]
+    r2max = r_max * r_max
+    sx = _stencil(ncx)
+    sy = _stencil(ncy)
+    indices = np.empty(n_pairs, dtype=np.int64)
+    distances = np.empty(n_pairs, dtype=np.float64)
+    vectors = np.empty((n_pairs if with_vectors else 0, 2), dtype=np.float64)
+    for i in prange(n):
+        c = cell_of[i]
+        cx = c // ncy
+        cy = c % ncy
+        xi = positions[i, 0]
+        yi = positions[i, 1]
+        k = offsets[i]
+        for ox in sx:
+            for oy in sy:
+                cc = ((cx + ox) % ncx) * ncy + (cy + oy) % ncy
+                for m in range(cell_start[cc], cell_start[cc + 1]):
+                    j = cell_particles[m]
+                    if j == i:
+                        continue
+                    dx = _min_image(positions[j, 0] - xi, box[0])
+                    dy = _min_image(positions[j, 1] - yi, box[1])
+                    r2 = dx * dx + dy * dy
+                    if r2 < r2max:
+                        indices[k] = j
+                        distances[k] = np.sqrt(r2)
+                        if with_vectors:
+                            vectors[k, 0] = dx
+                            vectors[k, 1] = dy
+                        k += 1
+    return indices, distances, vectors
+
+
+# ------------------------------------------------------------- per-particle descriptors
+
+
+@njit(cache=True)
+def _sort_by_angle(angles, order):
+    """Insertion sort of ``order`` by ``angles[order]``: rows are short (~6 entries)."""
+    for a in range(1, order.shape[0]):
+        key = order[a]
+        b = a - 1
+        while b >= 0 and angles[order[b]] > angles[key]:
+            order[b + 1] = order[b]
+            b -= 1
+        order[b + 1] = key
+
+
+@njit(cache=True, parallel=True)
+def local_descriptors(
+    offsets, indices, distances, vectors, species, sigma, epsilon, x_cut, c0, c2, c4,
+    nb_cutoff,
+):
+    """Per-particle ``u``, ``z``, ``psi6`` and Tong-Tanaka ``theta``.
+
+    ``u_i = sum_j V_ab(r_ij)`` over ``r_ij < x_cut * sigma_ab`` (smoothed LJ); ``z``,
+    ``psi6`` and ``theta`` use the neighbours with ``r_ij < nb_cutoff[a, b]`` (absolute
+    distances). The CSR rows must contain every pair within both cutoffs.
+    """
+    n = offsets.shape[0] - 1
+    u = np.zeros(n)
+    z = np.zeros(n, dtype=np.int64)
+    psi6 = np.zeros(n)
+    theta = np.zeros(n)
+    two_pi = 2.0 * np.pi
+    for i in prange(n):
+        a = species[i]
+        start = offsets[i]
+        stop = offsets[i + 1]
+        # Neighbour angles and ids for psi6 / theta, gathered once.
+        ang = np.empty(stop - start)
+        nbr = np.empty(stop - start, dtype=np.int64)
+        nn = 0
+        ui = 0.0
+        cs = 0.0
+        sn = 0.0
+        for k in range(start, stop):
+            j = indices[k]
+            b = species[j]
+            r = distances[k]
+            x = r / sigma[a, b]
+            if x < x_cut:
+                x2i = 1.0 / (x * x)
+                x6i = x2i * x2i * x2i
+                x2 = x * x
+                ui += 4.0 * epsilon[a, b] * (x6i * x6i - x6i + c0 + c2 * x2 + c4 * x2 * x2)
+            if r < nb_cutoff[a, b]:
+                t = np.arctan2(vectors[k, 1], vectors[k, 0])
+                cs += np.cos(6.0 * t)
+                sn += np.sin(6.0 * t)
+                ang[nn] = t
+                nbr[nn] = j
+                nn += 1
+        u[i] = ui
+        z[i] = nn
+        if nn > 0:
+            psi6[i] = np.sqrt(cs * cs + sn * sn) / nn
+        if nn >= 2:
+            order = np.arange(nn)
+            _sort_by_angle(ang, order)
+            acc = 0.0
+            for m in range(nn):
+                p = order[m]
+                q = order[(m + 1) % nn]
+                # Counter-clockwise angle from neighbour p to the next neighbour q.
+                t1 = ang[q] - ang[p]
+                if m == nn - 1:
+                    t1 += two_pi
+                j = nbr[p]
+                kk = nbr[q]
+                s_ij = sigma[a, species[j]]
+                s_ik = sigma[a, species[kk]]
+                s_jk = sigma[species[j], species[kk]]
+                cosv = (s_ij * s_ij + s_ik * s_ik - s_jk * s_jk) / (2.0 * s_ij * s_ik)
+                # Non-additive sigmas could in principle leave [-1, 1]; clamp.
+                cosv = min(1.0, max(-1.0, cosv))
+                acc += abs(t1 - np.arccos(cosv))
+            theta[i] = acc / nn
+    return u, z, psi6, theta
+
+
+# --------------------------------------------------------------------- coarse-graining
+
+
+@njit(cache=True, parallel=True)
+def coarse_sums(offsets, indices, distances, lengths, values):
+    """Cumulative sums of ``values`` over the particles within each length, i included.
+
+    ``lengths`` must be increasing. Returns ``out`` of shape (N, n_lengths, n_values)
+    with ``out[i, l, v] = values[i, v] + sum_{j != i, r_ij < lengths[l]} values[j, v]``.
+    Each pair is binned once (into the smallest length that contains it) and the bins
+    are then accumulated, so the cost is O(pairs + N * n_lengths * n_values).
+    """
+    n = offsets.shape[0] - 1
+    nl = lengths.shape[0]
+    nv = values.shape[1]
+    out = np.zeros((n, nl, nv))
+    for i in prange(n):
+        for k in range(offsets[i], offsets[i + 1]):
+            r = distances[k]
+            b = 0
+            while b < nl and not (r < lengths[b]):
+                b += 1
+            if b == nl:
+                continue
+            j = indices[k]
+            for v in range(nv):
+                out[i, b, v] += values[j, v]
+        for v in range(nv):
+            out[i, 0, v] += values[i, v]
+        for b in range(1, nl):
+            for v in range(nv):
+                out[i, b, v] += out[i, b - 1, v]
+    return out

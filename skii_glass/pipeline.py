@@ -1,0 +1,668 @@
+"""The paper's whole study as a resumable pipeline: simulation, propensity, descriptors,
+analyses, report.
+
+Stages (each cached on disk under ``OUT/cache``; every file is written atomically, so a
+run that is stopped at any moment resumes where it stopped when started again with the
+same settings):
+
+1. **equilibrate**: ``n_configurations`` independent configurations, each melted from a
+   random start and equilibrated at the temperature (species-swap moves allowed here,
+   :func:`skii_glass.simulation.equilibrate`, checkpointed inside the run).
+2. **tau_alpha**: plain-displacement MC from the first configurations, the cage-relative
+   self-intermediate scattering function ``F_s^CR(k = 2 pi, t)`` and ``tau_alpha`` where
+   it reaches 1/e (:func:`skii_glass.dynamics.analyze_relaxation`); the run is doubled
+   until F_s^CR has decayed.
+3. **propensity**: from every configuration, ``n_trajectories`` plain-MC trajectories of
+   length tau_alpha with independent seeds (``SeedSequence(seed).spawn``: results do not
+   depend on ``n_jobs``); the propensity of a particle is its cage-relative displacement
+   ``|dr^CR(tau_alpha)|`` averaged over the trajectories (the bond-breaking propensity is
+   stored too). Each trajectory is cached, so this stage resumes trajectory by trajectory.
+4. **descriptors**: the 60 coarse-grained structural descriptors
+   (:class:`skii_glass.transformers.StructuralDescriptors`) of every configuration.
+5. **analyses**: :func:`skii_glass.study.run_study` (Figs. 4-7).
+6. **report**: :func:`skii_glass.report.write_report`.
+
+Work is spread with joblib (over trajectories, configurations and cross-validation folds),
+so ``joblib.parallel_config(backend="dask")`` with a ``dask.distributed.Client`` runs the
+expensive stages on a cluster; the CLI's ``--dask-scheduler ADDRESS`` does exactly that.
+
+Scales (``SCALES``): ``tiny`` (tests, seconds), ``quick`` (minutes on 2 cores, T = 1.0
+where tau_alpha is short: checks every stage, physically only a smoke run), ``bundle``
+(the shipped dataset: N = 1290, T = 0.55, 10 x 30) and ``paper`` (N = 4000, T = 0.55,
+10 configurations x 30 trajectories, as in the paper; days of CPU on 2 cores, see
+:data:`SCALES` for the estimate).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Scale",
+    "SCALES",
+    "get_scale",
+    "simulate",
+    "SimulationResult",
+    "descriptor_table",
+    "run_pipeline",
+]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Settings of one reproduction run.
+
+    Attributes
+    ----------
+    name : str
+    preset : str
+        Model (:func:`skii_glass.models.get_preset`).
+    n_particles, n_configurations, n_trajectories : int
+    temperature : float
+        k_B T / eps_AA.
+    max_displacement : float
+        MC step ``delta`` (side of the square of trial displacements).
+    equilibration_sweeps : int
+        Sweeps at the temperature after melting (rule: >= 30 tau_alpha with flat energy).
+    swap_probability : float
+        Fraction of species-swap trials during equilibration only (0: plain MC).
+    melt_sweeps : int
+        Sweeps at T = 5 from the random lattice start.
+    tau_sweeps_guess : int
+        Length of the first tau_alpha measurement run (doubled until F_s^CR < 1/e).
+    n_tau_configurations : int
+        Configurations whose F_s^CR is averaged for tau_alpha.
+    max_d, n_path_features : int
+        Largest number of features in Figs. 5-7.
+    n_random_draws : int
+        Random orderings averaged in Fig. 7.
+    baseline_max_rows : int
+        Training rows used by the SFS / mutual-information baselines.
+    seed : int
+    cost : str
+        What the scale costs on 2 cores (documentation).
+    """
+
+    name: str
+    preset: str = "ka2d"
+    n_particles: int = 400
+    n_configurations: int = 4
+    n_trajectories: int = 10
+    temperature: float = 1.0
+    max_displacement: float = 0.2
+    equilibration_sweeps: int = 20000
+    swap_probability: float = 0.0
+    melt_sweeps: int = 500
+    tau_sweeps_guess: int = 4000
+    n_tau_configurations: int = 2
+    max_d: int = 15
+    n_path_features: int = 15
+    n_random_draws: int = 100
+    baseline_max_rows: int = 2000
+    seed: int = 2024
+    cost: str = ""
+
+    def simulation_key(self) -> dict:
+        """The settings that decide the simulated data (the cache key)."""
+        keys = ("preset", "n_particles", "n_configurations", "n_trajectories", "temperature",
+                "max_displacement", "equilibration_sweeps", "swap_probability", "melt_sweeps",
+                "tau_sweeps_guess", "n_tau_configurations", "seed")
+        return {k: getattr(self, k) for k in keys}
+
+    def analysis_key(self) -> dict:
+        keys = ("max_d", "n_path_features", "n_random_draws", "baseline_max_rows", "seed")
+        return {k: getattr(self, k) for k in keys}
+
+
+#: Named scales. Costs are for 2 cores at the simulator's ~1e7 trial moves / s.
+SCALES: dict[str, Scale] = {
+    "tiny": Scale(
+        name="tiny", n_particles=128, n_configurations=3, n_trajectories=3, temperature=2.0,
+        max_displacement=0.2, equilibration_sweeps=300, melt_sweeps=100,
+        tau_sweeps_guess=600, n_tau_configurations=1, max_d=4, n_path_features=4,
+        n_random_draws=100, baseline_max_rows=300,
+        cost="seconds (end-to-end test; numbers are meaningless)",
+    ),
+    "quick": Scale(
+        name="quick", n_particles=400, n_configurations=4, n_trajectories=10, temperature=1.0,
+        max_displacement=0.2, equilibration_sweeps=20000, melt_sweeps=500,
+        tau_sweeps_guess=4000, n_tau_configurations=2,
+        cost="a few minutes on 2 cores (T = 1.0: tau_alpha^CR ~ 1.4e3 sweeps; weak dynamic "
+             "heterogeneity, so a smoke run of every stage, not the physics)",
+    ),
+    "bundle": Scale(
+        name="bundle", n_particles=1290, n_configurations=10, n_trajectories=30,
+        temperature=0.55, max_displacement=0.1, equilibration_sweeps=200_000,
+        swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
+        n_tau_configurations=2,
+        cost="the shipped dataset: ~10 x 2e5 equilibration + 30 x ~2.5e4 propensity sweeps "
+             "per configuration of N = 1290, ~1e10 trial moves: a few hours on 2 cores",
+    ),
+    "paper": Scale(
+        name="paper", n_particles=4000, n_configurations=10, n_trajectories=30,
+        temperature=0.55, max_displacement=0.1, equilibration_sweeps=300_000,
+        swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
+        n_tau_configurations=2,
+        cost="as in the paper (N = 4000, 10 configurations x 30 trajectories at T = 0.55): "
+             "~4e10 trial moves, about a day on 2 cores; spread it over a Dask cluster with "
+             "--dask-scheduler (trajectories are independent jobs)",
+    ),
+}
+
+
+def get_scale(name: str = "quick", **overrides) -> Scale:
+    """A named :class:`Scale`, with any attribute overridden (``None`` values ignored).
+
+    Examples
+    --------
+    >>> s = get_scale("quick", n_particles=200, temperature=None)
+    >>> s.n_particles, s.temperature
+    (200, 1.0)
+    """
+    if name not in SCALES:
+        raise ValueError(f"unknown scale {name!r}; choose from {sorted(SCALES)}")
+    scale = SCALES[name]
+    fields = set(Scale.__dataclass_fields__)
+    bad = set(overrides) - fields
+    if bad:
+        raise ValueError(f"unknown scale settings {sorted(bad)}")
+    scale = replace(scale, **{k: v for k, v in overrides.items() if v is not None})
+    _validate_scale(scale)
+    return scale
+
+
+def _validate_scale(s: Scale) -> None:
+    for k in ("n_particles", "n_configurations", "n_trajectories", "equilibration_sweeps",
+              "tau_sweeps_guess", "max_d", "n_path_features", "n_random_draws",
+              "n_tau_configurations"):
+        v = getattr(s, k)
+        if isinstance(v, bool) or int(v) != v or v < 1:
+            raise ValueError(f"{k} must be a positive integer, got {v!r}")
+    if s.n_configurations < 2:
+        raise ValueError("the study needs at least 2 configurations (leave-one-out regression)")
+    if not (np.isfinite(s.temperature) and s.temperature > 0):
+        raise ValueError(f"temperature must be positive, got {s.temperature}")
+    if not (np.isfinite(s.max_displacement) and s.max_displacement > 0):
+        raise ValueError(f"max_displacement must be positive, got {s.max_displacement}")
+    if not 0 <= s.swap_probability < 1:
+        raise ValueError(f"swap_probability must be in [0, 1), got {s.swap_probability}")
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def _atomic_savez(path: Path, **arrays) -> None:
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _atomic_json(path: Path, obj) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=_to_builtin), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _to_builtin(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _check_cache_key(cache: Path, name: str, key: dict) -> None:
+    """Refuse to mix cached results of different settings in one folder."""
+    path = cache / f"{name}_settings.json"
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old != json.loads(json.dumps(key, default=_to_builtin)):
+            diff = {k: (old.get(k), key.get(k)) for k in set(old) | set(key)
+                    if old.get(k) != key.get(k)}
+            raise ValueError(
+                f"{cache} holds {name} results for other settings {diff} (cached, requested); "
+                "use another --out folder or delete it to start over"
+            )
+    else:
+        cache.mkdir(parents=True, exist_ok=True)
+        _atomic_json(path, key)
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is optional
+        return None
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=True, dynamic_ncols=True)
+
+
+def _load_timings(cache: Path) -> dict:
+    path = cache / "stage_seconds.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _save_timings(cache: Path, timings: dict) -> None:
+    _atomic_json(cache / "stage_seconds.json", timings)
+
+
+def _parallel_map(fn: Callable, jobs: Iterable[tuple], n_jobs, bar) -> list:
+    """Run ``fn(*args)`` for each job through joblib, advancing ``bar`` as results arrive."""
+    from joblib import Parallel, delayed
+
+    jobs = list(jobs)
+    if not jobs:
+        return []
+    out = []
+    gen = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(fn)(*a) for a in jobs)
+    for r in gen:
+        out.append(r)
+        if bar is not None:
+            bar.update(1)
+    return out
+
+
+# ----------------------------------------------------------------------------- stages
+
+
+def _config_path(cache: Path, i: int) -> Path:
+    return cache / "configurations" / f"config_{i:03d}.npz"
+
+
+def _equilibrate_one(scale: Scale, i: int, seed, cache: str) -> str:
+    from .simulation import equilibrate
+
+    cache = Path(cache)
+    out = _config_path(cache, i)
+    if out.exists():
+        return str(out)
+    ckpt = cache / "configurations" / f"equilibrate_{i:03d}.ckpt.npz"
+    config, info = equilibrate(
+        scale.preset,
+        scale.temperature,
+        n_particles=scale.n_particles,
+        n_sweeps=scale.equilibration_sweeps,
+        max_displacement=scale.max_displacement,
+        swap_probability=scale.swap_probability,
+        seed=seed,
+        checkpoint=ckpt,
+        melt_sweeps=scale.melt_sweeps,
+        warn=False,
+    )
+    _atomic_savez(
+        out,
+        positions=config.positions,
+        species=config.species,
+        box=config.box,
+        energies=np.asarray(info["energies"], dtype=np.float64),
+        flat=np.asarray(bool(info.get("flat", False))),
+        acceptance=np.asarray(float(info.get("acceptance", np.nan))),
+    )
+    ckpt.unlink(missing_ok=True)
+    return str(out)
+
+
+def _load_config(path: Path, preset: str):
+    from .configuration import Configuration
+
+    with np.load(path) as f:
+        return Configuration(f["positions"], f["species"], f["box"], preset)
+
+
+def _seeds(scale: Scale):
+    """Independent streams: one per configuration (equilibration, trajectories), one for
+    the tau_alpha runs."""
+    root = np.random.SeedSequence(scale.seed)
+    per_config = root.spawn(scale.n_configurations + 1)
+    return per_config[:-1], per_config[-1]
+
+
+def _tau_alpha(scale: Scale, configs, seed, cache: Path, progress: bool) -> dict:
+    from .dynamics import analyze_relaxation, relaxation_time
+    from .simulation import log_linear_times, run_mc
+
+    path = cache / "tau_alpha.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    n_sweeps = int(scale.tau_sweeps_guess)
+    k = 2 * np.pi
+    use = configs[: scale.n_tau_configurations]
+    seeds = seed.spawn(len(use) * 8)
+    attempt = 0
+    while True:
+        curves = []
+        times = None
+        for c, conf in enumerate(use):
+            res = run_mc(conf, scale.temperature, n_sweeps,
+                         max_displacement=scale.max_displacement,
+                         seed=seeds[attempt * len(use) + c],
+                         sample_times=log_linear_times(n_sweeps), progress=progress)
+            rel = analyze_relaxation(res.times, res.positions, conf.species, conf.box,
+                                     conf.mixture.sigma, k=k)
+            curves.append((rel.fs_cr[0], rel.fs[0], rel.alpha2_cr))
+            times = res.times
+        fs_cr = np.mean([c[0] for c in curves], axis=0)
+        fs = np.mean([c[1] for c in curves], axis=0)
+        alpha2 = np.mean([c[2] for c in curves], axis=0)
+        if fs_cr[-1] < 1 / np.e or attempt == 7:
+            break
+        attempt += 1
+        n_sweeps *= 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        tau_cr = float(relaxation_time(times, fs_cr))
+        tau = float(relaxation_time(times, fs))
+    if not np.isfinite(tau_cr):
+        raise ValueError(
+            f"F_s^CR did not decay to 1/e within {n_sweeps} sweeps at T = {scale.temperature}; "
+            "raise --tau-sweeps-guess or the temperature"
+        )
+    result = {
+        "tau_alpha_cr_sweeps": tau_cr,
+        "tau_alpha_plain_sweeps": tau,
+        "k": k,
+        "n_sweeps_measured": n_sweeps,
+        "n_configurations_used": len(use),
+        "alpha2_cr_max": float(np.max(alpha2)),
+        "times": np.asarray(times).tolist(),
+        "fs_cr": fs_cr.tolist(),
+        "fs": fs.tolist(),
+    }
+    _atomic_json(path, result)
+    return result
+
+
+def _trajectory_path(cache: Path, i: int, j: int) -> Path:
+    return cache / "propensity" / f"config_{i:03d}_traj_{j:03d}.npz"
+
+
+def _trajectory(scale: Scale, config_file: str, i: int, j: int, n_sweeps: int, seed,
+                cache: str) -> str:
+    """One iso-configurational trajectory: |dr^CR(t)| and bond breaking at t = n_sweeps.
+
+    One trajectory per job (rather than one ensemble per configuration) so that every
+    finished trajectory is cached and a stopped run resumes trajectory by trajectory.
+    """
+    from .propensity import iso_configurational
+
+    out = _trajectory_path(Path(cache), i, j)
+    if out.exists():
+        return str(out)
+    conf = _load_config(Path(config_file), scale.preset)
+    res = iso_configurational(conf, scale.temperature, [n_sweeps], n_trajectories=1,
+                              seed=seed, n_jobs=1, max_displacement=scale.max_displacement)
+    _atomic_savez(out, displacement=res.per_trajectory_displacement[0, -1],
+                  bond_breaking=res.per_trajectory_bond_breaking[0, -1],
+                  fs_cr=np.asarray(res.fs_cr[0, -1]),
+                  acceptance=np.asarray(res.acceptance[0]))
+    return str(out)
+
+
+@dataclass
+class SimulationResult:
+    """Stages 1-3: configurations and their propensities."""
+
+    scale: Scale
+    configurations: list
+    propensity: list  # per configuration, (N,) mean |dr^CR(tau_alpha)|
+    bond_breaking: list  # per configuration, (N,)
+    tau_alpha: dict
+    stage_seconds: dict
+
+    def metadata(self) -> dict:
+        return {
+            "preset": self.scale.preset,
+            "temperature": self.scale.temperature,
+            "n_particles": self.scale.n_particles,
+            "n_trajectories": self.scale.n_trajectories,
+            "max_displacement": self.scale.max_displacement,
+            "tau_alpha_sweeps": self.tau_alpha["tau_alpha_cr_sweeps"],
+            "tau_alpha_plain_sweeps": self.tau_alpha["tau_alpha_plain_sweeps"],
+            "alpha2_cr_max": self.tau_alpha.get("alpha2_cr_max"),
+            "equilibration_sweeps": self.scale.equilibration_sweeps,
+            "swap_probability": self.scale.swap_probability,
+        }
+
+
+def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = None,
+             progress: bool = False, log: Callable[[str], None] | None = None
+             ) -> SimulationResult:
+    """Stages 1-3 (equilibrate, tau_alpha, propensity), cached in ``work_dir/cache``.
+
+    Parameters
+    ----------
+    scale : Scale
+    work_dir : path
+        Output folder; the cache lives in ``work_dir/cache`` and is reused when the
+        settings match (otherwise ``ValueError``).
+    n_jobs : int, optional
+        joblib workers for configurations and trajectories.
+    progress : bool
+        tqdm bars on stderr.
+    """
+    _validate_scale(scale)
+    cache = Path(work_dir) / "cache"
+    _check_cache_key(cache, "simulation", scale.simulation_key())
+    (cache / "configurations").mkdir(parents=True, exist_ok=True)
+    (cache / "propensity").mkdir(parents=True, exist_ok=True)
+    timings = _load_timings(cache)
+    say = log or (lambda s: None)
+    config_seeds, tau_seed = _seeds(scale)
+
+    t0 = time.perf_counter()
+    todo = [i for i in range(scale.n_configurations) if not _config_path(cache, i).exists()]
+    say(f"[1/6] equilibrate {scale.n_configurations} configurations of N = "
+        f"{scale.n_particles} at T = {scale.temperature} ({scale.equilibration_sweeps} sweeps"
+        + (f", swap probability {scale.swap_probability}" if scale.swap_probability else "")
+        + f"; {scale.n_configurations - len(todo)} cached)")
+    bar = _progress(scale.n_configurations, "equilibrate", progress)
+    if bar is not None:
+        bar.update(scale.n_configurations - len(todo))
+    _parallel_map(_equilibrate_one,
+                  [(scale, i, config_seeds[i].spawn(2)[0], str(cache)) for i in todo],
+                  n_jobs, bar)
+    if bar is not None:
+        bar.close()
+    configs = [_load_config(_config_path(cache, i), scale.preset)
+               for i in range(scale.n_configurations)]
+    if todo:
+        timings["equilibrate"] = timings.get("equilibrate", 0.0) + time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    say("[2/6] tau_alpha from F_s^CR(k = 2 pi, t) = 1/e (plain MC)")
+    cached_tau = (cache / "tau_alpha.json").exists()
+    tau = _tau_alpha(scale, configs, tau_seed, cache, progress)
+    if not cached_tau:
+        timings["tau_alpha"] = time.perf_counter() - t0
+    n_sweeps = max(1, int(round(tau["tau_alpha_cr_sweeps"])))
+    say(f"      tau_alpha^CR = {tau['tau_alpha_cr_sweeps']:.0f} sweeps "
+        f"(plain F_s: {tau['tau_alpha_plain_sweeps']:.0f})")
+
+    t0 = time.perf_counter()
+    pairs = [(i, j) for i in range(scale.n_configurations)
+             for j in range(scale.n_trajectories)]
+    todo = [(i, j) for i, j in pairs if not _trajectory_path(cache, i, j).exists()]
+    say(f"[3/6] iso-configurational propensity: {scale.n_trajectories} trajectories x "
+        f"{scale.n_configurations} configurations of {n_sweeps} sweeps "
+        f"({len(pairs) - len(todo)} cached)")
+    traj_seeds = [config_seeds[i].spawn(2)[1].spawn(scale.n_trajectories)
+                  for i in range(scale.n_configurations)]
+    bar = _progress(len(pairs), "propensity", progress)
+    if bar is not None:
+        bar.update(len(pairs) - len(todo))
+    _parallel_map(
+        _trajectory,
+        [(scale, str(_config_path(cache, i)), i, j, n_sweeps, traj_seeds[i][j], str(cache))
+         for i, j in todo],
+        n_jobs,
+        bar,
+    )
+    if bar is not None:
+        bar.close()
+    if todo:
+        timings["propensity"] = timings.get("propensity", 0.0) + time.perf_counter() - t0
+    _save_timings(cache, timings)
+
+    prop, bb = [], []
+    for i in range(scale.n_configurations):
+        d = []
+        b = []
+        for j in range(scale.n_trajectories):
+            with np.load(_trajectory_path(cache, i, j)) as f:
+                d.append(f["displacement"])
+                b.append(f["bond_breaking"])
+        prop.append(np.mean(d, axis=0))
+        bb.append(np.mean(b, axis=0))
+    return SimulationResult(scale, configs, prop, bb, tau, timings)
+
+
+def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
+    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle."""
+    from .transformers import StructuralDescriptors
+
+    if len(configurations) != len(propensities):
+        raise ValueError("one propensity array per configuration is needed")
+    for c, p in zip(configurations, propensities, strict=True):
+        if np.shape(p) != (c.n_particles,):
+            raise ValueError(
+                f"propensity has shape {np.shape(p)}, expected ({c.n_particles},)"
+            )
+    desc = StructuralDescriptors(n_jobs=n_jobs).set_output(transform="pandas")
+    X = desc.fit_transform(list(configurations))
+    table = pd.DataFrame(X).reset_index(drop=True)
+    table["propensity"] = np.concatenate([np.asarray(p, dtype=np.float64) for p in propensities])
+    table["configuration"] = np.asarray(desc.groups_)
+    return table
+
+
+def _descriptor_stage(cache: Path, configurations, propensities, n_jobs, say) -> pd.DataFrame:
+    path = cache / "descriptors.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as f:
+            table = pd.DataFrame(f["X"], columns=[str(c) for c in f["columns"]])
+            table["propensity"] = f["propensity"]
+            table["configuration"] = f["configuration"]
+        return table
+    table = descriptor_table(configurations, propensities, n_jobs=n_jobs)
+    feats = [c for c in table.columns if c not in ("propensity", "configuration")]
+    _atomic_savez(path, X=table[feats].to_numpy(), columns=np.array(feats),
+                  propensity=table["propensity"].to_numpy(),
+                  configuration=table["configuration"].to_numpy())
+    return table
+
+
+def run_pipeline(
+    scale: Scale,
+    out_dir: str | os.PathLike,
+    *,
+    n_jobs: int | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+    from_bundled: str | os.PathLike | bool = False,
+) -> dict:
+    """Run every stage and write the report into ``out_dir``; returns ``summary.json``.
+
+    With ``from_bundled`` (True for the packaged dataset, or a path to a dataset file made
+    by ``skii-glass make-dataset``) the simulation stages are skipped and the analyses run
+    on that dataset.
+    """
+    import joblib
+
+    from . import report, study
+
+    start = time.perf_counter()
+    say = log or (lambda s: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if from_bundled:
+        from .datasets import load_propensity
+
+        data = load_propensity(None if from_bundled is True else from_bundled,
+                               descriptors=False)
+        cache = out / "cache"
+        _check_cache_key(cache, "simulation", {"dataset": data.metadata.get("sha256", ""),
+                                               "source": str(data.path)})
+        configurations, propensities = data.configurations, data.propensity
+        metadata = {
+            "source": f"bundled dataset {Path(data.path).name}",
+            "preset": data.metadata.get("preset"),
+            "temperature": data.temperature,
+            "n_particles": int(configurations[0].n_particles),
+            "n_trajectories": data.metadata.get("n_trajectories"),
+            "max_displacement": data.metadata.get("max_displacement"),
+            "tau_alpha_sweeps": data.tau_alpha,
+            "dataset_provenance": data.metadata,
+        }
+        stage_seconds = _load_timings(cache)
+        say(f"[1-3/6] bundled dataset: {len(configurations)} configurations of N = "
+            f"{configurations[0].n_particles} at T = {data.temperature}")
+    else:
+        sim = simulate(scale, out, n_jobs=n_jobs, progress=progress, log=say)
+        cache = out / "cache"
+        configurations, propensities = sim.configurations, sim.propensity
+        metadata = {"source": f"simulated by this run (scale {scale.name})", **sim.metadata()}
+        stage_seconds = {**_load_timings(cache), **sim.stage_seconds}
+
+    _check_cache_key(cache, "analysis", scale.analysis_key())
+    say("[4/6] structural descriptors (60 columns)")
+    t0 = time.perf_counter()
+    had = (cache / "descriptors.npz").exists()
+    table = _descriptor_stage(cache, configurations, propensities, n_jobs, say)
+    if not had:
+        stage_seconds["descriptors"] = time.perf_counter() - t0
+        _save_timings(cache, stage_seconds)
+
+    say("[5/6] analyses: Pearson, imbalances, greedy paths, leave-one-out regression")
+    study_path = cache / "study.joblib"
+    t0 = time.perf_counter()
+    if study_path.exists():
+        results = joblib.load(study_path)
+    else:
+        steps = ["pearson", "single-feature imbalances", "supervised paths",
+                 "unsupervised paths", "regression"]
+        bar = _progress(len(steps), "analyses", progress)
+
+        def advance(name):
+            if bar is not None:
+                bar.set_postfix_str(name)
+                if name != steps[0]:
+                    bar.update(1)
+
+        results = study.run_study(
+            table,
+            n_path_features=scale.n_path_features,
+            max_d=scale.max_d,
+            n_random_draws=scale.n_random_draws,
+            baseline_max_rows=scale.baseline_max_rows,
+            seed=scale.seed,
+            n_jobs=n_jobs,
+            progress=advance,
+        )
+        if bar is not None:
+            bar.update(1)
+            bar.close()
+        tmp = study_path.with_name(study_path.name + ".tmp")
+        joblib.dump(results, tmp)
+        os.replace(tmp, study_path)
+        stage_seconds["analyses"] = time.perf_counter() - t0
+        _save_timings(cache, stage_seconds)
+
+    say("[6/6] report")
+    metadata["stage_seconds"] = stage_seconds
+    metadata["scale"] = asdict(scale)
+    # wall_seconds: compute time of all stages, also those cached by earlier invocations
+    # (a resumed run reports what the whole study cost, not just its last piece).
+    metadata["wall_seconds"] = float(sum(stage_seconds.values()))
+    metadata["invocation_seconds"] = time.perf_counter() - start
+    summary = report.write_report(results, out, metadata)
+    return summary

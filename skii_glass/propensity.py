@@ -1,0 +1,308 @@
+"""Iso-configurational ensemble: dynamic propensity of every particle of one configuration.
+
+From one (equilibrated) configuration, ``n_trajectories`` independent Monte Carlo runs
+start with the *same* positions and different random streams. What differs between them is
+only the thermal noise, so a particle's mean mobility over the ensemble measures how much
+its local *structure* predisposes it to move (Widmer-Cooper & Harrowell, PRL 93, 2004):
+
+* displacement propensity ``p_i(t) = mean over trajectories of |dr_i^CR(t)|``, the
+  cage-relative displacement (centre-of-mass drift removed; cage = neighbours with
+  ``r < 1.4 sigma_ab`` at t = 0), see :mod:`skii_glass.dynamics`;
+* bond-breaking propensity ``1 - (fraction of the initial bonds, r < A1 sigma_ab with
+  A1 = 1.4, still intact, r < A2 sigma_ab with A2 = 1.8, at t)``, averaged over the
+  trajectories.
+
+Seeding: trajectory ``m`` uses ``numpy.random.SeedSequence(seed).spawn(n)[m]``, so every
+trajectory, and therefore the result, is the same whatever ``n_jobs`` and whichever
+machine runs it. Trajectories run through :class:`joblib.Parallel`; inside
+``with joblib.parallel_config(backend="dask"):`` (and a ``distributed.Client``) they
+spread over a Dask cluster. Each worker gets ``cores // workers`` numba threads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .configuration import Configuration
+from .dynamics import (
+    BOND_BREAK,
+    CAGE_CUTOFF,
+    NeighborList,
+    bond_breaking,
+    cage_neighbors,
+    cage_relative_displacements,
+    displacements,
+    self_intermediate_scattering,
+)
+
+__all__ = ["PropensityResult", "iso_configurational"]
+
+
+@dataclass
+class PropensityResult:
+    """Per-particle propensities of an iso-configurational ensemble.
+
+    Attributes
+    ----------
+    times : ndarray of int64, shape (n_times,)
+        Sweeps after the start at which propensities were measured.
+    displacement : ndarray, shape (n_times, N)
+        Displacement propensity: mean over trajectories of ``|dr_i^CR(t)|``.
+    displacement_plain : ndarray, shape (n_times, N)
+        The same with the plain (drift-removed, not cage-relative) displacement.
+    bond_breaking : ndarray, shape (n_times, N)
+        Bond-breaking propensity, mean over trajectories.
+    per_trajectory_displacement, per_trajectory_bond_breaking : ndarray
+        Shape (n_trajectories, n_times, N): the individual runs.
+    fs_cr : ndarray, shape (n_trajectories, n_times)
+        ``F_s^CR(k, t)`` of each trajectory at ``k`` (to check ``t`` against tau_alpha).
+    k : float
+    energy_per_particle, acceptance : ndarray, shape (n_trajectories,)
+    config : Configuration
+        The common starting configuration.
+    temperature, max_displacement : float
+    seed_entropy : int
+        ``SeedSequence(seed).entropy``: rerun with ``seed=seed_entropy`` to reproduce.
+    """
+
+    times: np.ndarray
+    displacement: np.ndarray
+    displacement_plain: np.ndarray
+    bond_breaking: np.ndarray
+    per_trajectory_displacement: np.ndarray
+    per_trajectory_bond_breaking: np.ndarray
+    fs_cr: np.ndarray
+    k: float
+    energy_per_particle: np.ndarray
+    acceptance: np.ndarray
+    config: Configuration
+    temperature: float
+    max_displacement: float
+    seed_entropy: int
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_trajectories(self) -> int:
+        return self.per_trajectory_displacement.shape[0]
+
+    def to_frame(self):
+        """A pandas DataFrame with one row per particle: species, position, and for every
+        time ``displacement_t{t}``, ``displacement_plain_t{t}``, ``bond_breaking_t{t}``.
+        """
+        import pandas as pd
+
+        c = self.config
+        data = {
+            "particle": np.arange(c.n_particles),
+            "species": c.species_names,
+            "x": c.positions[:, 0],
+            "y": c.positions[:, 1],
+        }
+        for i, t in enumerate(self.times):
+            data[f"displacement_t{t}"] = self.displacement[i]
+            data[f"displacement_plain_t{t}"] = self.displacement_plain[i]
+            data[f"bond_breaking_t{t}"] = self.bond_breaking[i]
+        return pd.DataFrame(data)
+
+
+def _check_times(times) -> np.ndarray:
+    raw = np.atleast_1d(np.asarray(times))
+    if raw.ndim != 1 or raw.size == 0:
+        raise ValueError("give at least one time (in sweeps)")
+    if raw.dtype.kind not in "iuf" or not np.all(np.isfinite(raw)) or not np.all(
+        raw == np.rint(raw)
+    ):
+        raise ValueError(f"times must be whole numbers of sweeps, got {times}")
+    t = np.unique(raw.astype(np.int64))
+    if t[0] < 1:
+        raise ValueError(f"times must be positive (sweeps after the start), got {times}")
+    return t
+
+
+def _one_trajectory(
+    config: Configuration,
+    temperature: float,
+    times: np.ndarray,
+    seed: np.random.SeedSequence,
+    max_displacement: float,
+    neighbors: NeighborList,
+    bond_neighbors: NeighborList,
+    break_cutoff: float,
+    k: float,
+    n_threads: int,
+):
+    """Run one trajectory and reduce it to per-particle observables (runs in a worker)."""
+    import numba
+
+    from .simulation import run_mc
+
+    # No oversubscription: each joblib worker uses its share of the cores for numba.
+    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
+    res = run_mc(
+        config,
+        temperature,
+        int(times[-1]),
+        max_displacement=max_displacement,
+        seed=seed,
+        sample_times=times,
+    )
+    idx = np.searchsorted(res.times, np.concatenate([[0], times]))
+    pos = res.positions[idx]
+    dr = displacements(pos)
+    dr_cr = cage_relative_displacements(dr, neighbors)
+    disp_cr = np.hypot(dr_cr[1:, :, 0], dr_cr[1:, :, 1])
+    disp = np.hypot(dr[1:, :, 0], dr[1:, :, 1])
+    bb = bond_breaking(
+        pos,
+        config.species,
+        config.box,
+        config.mixture.sigma,
+        break_cutoff=break_cutoff,
+        neighbors=bond_neighbors,
+    )[1:]
+    fs = self_intermediate_scattering(dr_cr[1:], k)
+    return disp_cr, disp, bb, fs, float(res.energy_per_particle), float(res.acceptance)
+
+
+def iso_configurational(
+    config: Configuration,
+    temperature: float,
+    times,
+    *,
+    n_trajectories: int = 30,
+    seed=None,
+    n_jobs: int | None = None,
+    max_displacement: float = 0.1,
+    cutoff: float = CAGE_CUTOFF,
+    bond_cutoff: float = CAGE_CUTOFF,
+    break_cutoff: float = BOND_BREAK,
+    k: float = 2 * np.pi,
+    progress: bool = False,
+) -> PropensityResult:
+    """Run the iso-configurational ensemble of ``config`` and return per-particle propensities.
+
+    Parameters
+    ----------
+    config : Configuration
+        Starting configuration (equilibrated at ``temperature``).
+    temperature : float
+        k_B T (units of eps_AA).
+    times : int or sequence of int
+        Sweeps after the start at which to measure (typically tau_alpha^CR); the runs last
+        ``max(times)`` sweeps.
+    n_trajectories : int, default 30
+    seed : int or SeedSequence, optional
+        Root seed; trajectory m uses ``SeedSequence(seed).spawn(n_trajectories)[m]``.
+        ``None`` draws fresh entropy (recorded in ``seed_entropy``).
+    n_jobs : int, optional
+        joblib workers (``None``: joblib's default, 1 unless inside ``parallel_config``;
+        -1: all cores). Results do not depend on it.
+    max_displacement : float, default 0.1
+        delta, the side of the square of trial displacements.
+    cutoff : float, default 1.4
+        Cage neighbours ``r < cutoff * sigma_ab`` for the cage-relative displacement.
+    bond_cutoff, break_cutoff : float, default 1.4, 1.8
+        A1 and A2 of the bond-breaking propensity.
+    k : float, default 2 pi
+        Wavevector of the per-trajectory ``F_s^CR`` returned for checking.
+    progress : bool, default False
+        tqdm bar on stderr (one tick per finished trajectory).
+
+    Returns
+    -------
+    PropensityResult
+
+    Examples
+    --------
+    >>> from skii_glass.simulation import random_configuration
+    >>> c = random_configuration("ka2d", 64, seed=0)
+    >>> res = iso_configurational(c, 2.0, [5, 10], n_trajectories=2, seed=1)
+    >>> res.displacement.shape, res.bond_breaking.shape
+    ((2, 64), (2, 64))
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    from .simulation import check_overlaps
+
+    if not isinstance(config, Configuration):
+        raise ValueError(f"config must be a Configuration, got {type(config).__name__}")
+    temperature = float(temperature)
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be positive and finite, got {temperature}")
+    max_displacement = float(max_displacement)
+    if not (math.isfinite(max_displacement) and max_displacement > 0):
+        raise ValueError(f"max_displacement must be positive and finite, got {max_displacement}")
+    if isinstance(n_trajectories, bool) or int(n_trajectories) != n_trajectories or (
+        n_trajectories < 1
+    ):
+        raise ValueError(f"n_trajectories must be a positive integer, got {n_trajectories}")
+    n_trajectories = int(n_trajectories)
+    t = _check_times(times)
+    if not (math.isfinite(k) and k > 0):
+        raise ValueError(f"k must be positive, got {k}")
+    check_overlaps(config)
+
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    children = ss.spawn(n_trajectories)
+    sigma = config.mixture.sigma
+    neighbors = cage_neighbors(config.positions, config.species, config.box, sigma,
+                               cutoff=cutoff)
+    bond_nl = (
+        neighbors
+        if bond_cutoff == cutoff
+        else cage_neighbors(config.positions, config.species, config.box, sigma,
+                            cutoff=bond_cutoff)
+    )
+    workers = max(1, min(effective_n_jobs(n_jobs), n_trajectories))
+    n_threads = max(1, (os.cpu_count() or 1) // workers)
+
+    tasks = (
+        delayed(_one_trajectory)(
+            config, temperature, t, child, max_displacement, neighbors, bond_nl,
+            break_cutoff, float(k), n_threads,
+        )
+        for child in children
+    )
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_trajectories, desc="trajectories", unit="traj")
+        except ImportError:  # tqdm is optional
+            bar = None
+    results = []
+    try:
+        for r in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+            results.append(r)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    disp_cr = np.stack([r[0] for r in results])
+    disp = np.stack([r[1] for r in results])
+    bb = np.stack([r[2] for r in results])
+    return PropensityResult(
+        times=t,
+        displacement=disp_cr.mean(axis=0),
+        displacement_plain=disp.mean(axis=0),
+        bond_breaking=bb.mean(axis=0),
+        per_trajectory_displacement=disp_cr,
+        per_trajectory_bond_breaking=bb,
+        fs_cr=np.stack([r[3] for r in results]),
+        k=float(k),
+        energy_per_particle=np.array([r[4] for r in results]),
+        acceptance=np.array([r[5] for r in results]),
+        config=config.copy(),
+        temperature=temperature,
+        max_displacement=max_displacement,
+        seed_entropy=int(ss.entropy) if isinstance(ss.entropy, int) else 0,
+        info={"n_jobs": n_jobs, "workers": workers, "numba_threads_per_worker": n_threads,
+              "cutoff": cutoff, "bond_cutoff": bond_cutoff, "break_cutoff": break_cutoff},
+    )

@@ -1,0 +1,438 @@
+"""scikit-learn transformers from particle configurations to descriptor matrices.
+
+Input ``X`` is one :class:`~skii_glass.configuration.Configuration` or a list of them
+(each with its own positions, species, box and mixture). Output: one row per particle,
+configurations stacked in order, columns in the paper's order (``rho, phi, u, psi6,
+theta, z``, each with ``L`` increasing) named ``f"{name}_L{L:.1f}"`` such as
+``theta_L2.0``. ``set_output(transform="pandas")`` returns a DataFrame with those names.
+Definitions, cutoffs and the minimum-image rule are in :mod:`skii_glass.descriptors`;
+constant columns (``rho_L0.5`` at glass densities) are kept, never NaN.
+
+One transformer per descriptor family (:class:`DensityDescriptors` for rho and phi,
+:class:`EnergyDescriptors`, :class:`BondOrderDescriptors` (psi6),
+:class:`StericOrderDescriptors` (Tong-Tanaka theta), :class:`CoordinationDescriptors`)
+and :class:`StructuralDescriptors` for all 60 columns (or any subset of families).
+
+``fit`` only validates the parameters and the configurations and records
+``lengths_``, ``feature_names_out_`` and ``groups_`` (the configuration id of every row,
+0, 1, ...; :func:`configuration_groups` gives the same for any list). Descriptors are
+computed in ``transform``.
+
+Chaining with scaling, selection and regression
+-----------------------------------------------
+Compute the descriptors once, then split rows by configuration so that no configuration
+is in both the training and the test set::
+
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import GroupKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from skii import InformationImbalanceSelector
+
+    desc = StructuralDescriptors().set_output(transform="pandas")
+    X = desc.fit_transform(configs)          # (sum of N, 60) DataFrame
+    groups = desc.groups_                    # configuration id per row
+    y = np.concatenate(propensities)         # same row order as X
+    model = make_pipeline(
+        StandardScaler(),                    # the selector never rescales X itself
+        InformationImbalanceSelector(n_features_to_select=5),
+        LinearRegression(),
+    )
+    scores = cross_val_score(model, X, y, groups=groups,
+                             cv=GroupKFold(n_splits=len(configs)))
+
+To let the selector compute its imbalances within each configuration, route ``groups``
+to it: ``sklearn.set_config(enable_metadata_routing=True)`` and
+``InformationImbalanceSelector(...).set_fit_request(groups=True)``, then pass
+``params={"groups": groups}`` to ``cross_val_score`` (see the selector's documentation).
+A transformer can also be the first step of such a pipeline (``fit(configs, y)``), but
+GroupKFold needs indexable rows, so precompute ``X`` for cross-validation.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .configuration import Configuration
+from .descriptors import (
+    DEFAULT_LENGTHS,
+    DEFAULT_NEIGHBOR_CUTOFF,
+    DESCRIPTORS,
+    _check_descriptors,
+    _cutoff_matrix,
+    check_lengths,
+    descriptor_names,
+    structural_descriptors,
+)
+
+__all__ = [
+    "StructuralDescriptors",
+    "DensityDescriptors",
+    "EnergyDescriptors",
+    "BondOrderDescriptors",
+    "StericOrderDescriptors",
+    "CoordinationDescriptors",
+    "configuration_groups",
+    "as_configuration_list",
+]
+
+
+def as_configuration_list(X) -> list[Configuration]:
+    """``X`` as a non-empty list of configurations (one configuration is a list of one).
+
+    Examples
+    --------
+    >>> from skii_glass import Configuration
+    >>> c = Configuration([[0.0, 0.0]], ["A"], box=2.0)
+    >>> len(as_configuration_list(c)), len(as_configuration_list([c, c]))
+    (1, 2)
+    """
+    if isinstance(X, Configuration):
+        return [X]
+    if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object):
+        configs = list(X)
+        if not configs:
+            raise ValueError("no configurations given (empty list)")
+        for k, c in enumerate(configs):
+            if not isinstance(c, Configuration):
+                raise ValueError(
+                    f"item {k} is a {type(c).__name__}, not a skii_glass.Configuration"
+                )
+        return configs
+    raise ValueError(
+        "X must be a skii_glass.Configuration or a list of them, got "
+        f"{type(X).__name__}"
+    )
+
+
+def configuration_groups(X) -> np.ndarray:
+    """Configuration id (0, 1, ...) of every descriptor row, for ``GroupKFold``.
+
+    Examples
+    --------
+    >>> from skii_glass import Configuration
+    >>> a = Configuration([[0.0, 0.0], [1.0, 1.0]], ["A", "B"], box=4.0)
+    >>> b = Configuration([[0.0, 0.0]], ["C"], box=4.0)
+    >>> configuration_groups([a, b, a]).tolist()
+    [0, 0, 1, 2, 2]
+    """
+    configs = as_configuration_list(X)
+    sizes = [c.n_particles for c in configs]
+    return np.repeat(np.arange(len(configs), dtype=np.int64), sizes)
+
+
+def _numba_threads(n_workers: int) -> int:
+    import os
+
+    import numba
+
+    cores = os.cpu_count() or 1
+    return max(1, min(numba.config.NUMBA_NUM_THREADS, cores // max(1, n_workers)))
+
+
+def _describe_one(config, lengths, neighbor_cutoff, descriptors, n_threads):
+    import numba
+
+    if n_threads is not None:
+        # One joblib worker among several: share the cores instead of oversubscribing.
+        numba.set_num_threads(n_threads)
+    return structural_descriptors(config, lengths, neighbor_cutoff, descriptors)
+
+
+class _DescriptorTransformer(TransformerMixin, BaseEstimator):
+    """Shared machinery; subclasses fix ``_families`` or take ``descriptors``."""
+
+    _families: tuple[str, ...] = DESCRIPTORS
+
+    def _get_families(self) -> tuple[str, ...]:
+        return self._families
+
+    def _get_cutoff(self):
+        return getattr(self, "neighbor_cutoff", DEFAULT_NEIGHBOR_CUTOFF)
+
+    def _validate_params(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        lengths = check_lengths(self.lengths)
+        families = _check_descriptors(self._get_families())
+        n_jobs = getattr(self, "n_jobs", None)
+        if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
+            raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
+        return lengths, families
+
+    def _check_configs(self, configs, lengths) -> None:
+        # Fail before any computation, naming the configuration that does not fit.
+        for c in configs:
+            _cutoff_matrix(c, self._get_cutoff())
+            half = 0.5 * float(np.min(c.box))
+            if lengths[-1] > half:
+                raise ValueError(
+                    f"coarse-graining length L = {lengths[-1]:g} is larger than half the "
+                    f"shorter box side ({half:g}) of a configuration with "
+                    f"{c.n_particles} particles"
+                )
+
+    def fit(self, X, y=None):
+        """Validate parameters and configurations; record ``lengths_``,
+        ``feature_names_out_``, ``groups_`` and ``n_configurations_``.
+
+        Parameters
+        ----------
+        X : Configuration or list of Configuration
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        configs = as_configuration_list(X)
+        lengths, families = self._validate_params()
+        self._check_configs(configs, lengths)
+        self.lengths_ = lengths
+        self.descriptors_ = families
+        self.feature_names_out_ = np.asarray(
+            descriptor_names(self.lengths_, self.descriptors_), dtype=object
+        )
+        self.groups_ = configuration_groups(configs)
+        self.n_configurations_ = len(configs)
+        return self
+
+    def transform(self, X):
+        """Descriptor matrix of shape (total particles, n_features), rows stacked by
+        configuration.
+
+        Parameters
+        ----------
+        X : Configuration or list of Configuration
+
+        Returns
+        -------
+        ndarray (or DataFrame after ``set_output(transform="pandas")``)
+        """
+        check_is_fitted(self, "feature_names_out_")
+        configs = as_configuration_list(X)
+        self._check_configs(configs, self.lengths_)
+        n_jobs = getattr(self, "n_jobs", None)
+        args = (self.lengths_, self._get_cutoff(), self.descriptors_)
+        if n_jobs is None or n_jobs == 1 or len(configs) == 1:
+            blocks = [structural_descriptors(c, *args) for c in configs]
+        else:
+            from joblib import Parallel, delayed, effective_n_jobs
+
+            workers = min(effective_n_jobs(n_jobs), len(configs))
+            threads = _numba_threads(workers)
+            blocks = Parallel(n_jobs=workers)(
+                delayed(_describe_one)(c, *args, threads) for c in configs
+            )
+        return np.vstack(blocks)
+
+    def get_feature_names_out(self, input_features=None):
+        """Column names ``f"{name}_L{L:.1f}"`` (``input_features`` is ignored: the input
+        is a list of configurations, not a table)."""
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Input is configurations, not a 2-D array.
+        tags.input_tags.two_d_array = False
+        tags.non_deterministic = False
+        return tags
+
+
+class StructuralDescriptors(_DescriptorTransformer):
+    """All coarse-grained structural descriptors (60 columns by default).
+
+    Parameters
+    ----------
+    lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
+        Coarse-graining lengths; sorted increasing in the output. The largest must be at
+        most half the shorter box side of every configuration.
+    neighbor_cutoff : float or array of shape (n_species, n_species), default 1.4
+        Neighbour cutoff for z, psi6 and theta in units of ``sigma_ab``.
+    descriptors : sequence of str, default ("rho", "phi", "u", "psi6", "theta", "z")
+        Families to compute, in this column order.
+    n_jobs : int or None, default None
+        joblib workers over configurations (None: one after the other, each using all
+        numba threads; with several workers each gets ``cores // workers`` threads).
+
+    Attributes
+    ----------
+    lengths_ : ndarray
+    descriptors_ : tuple of str
+    feature_names_out_ : ndarray of str
+    groups_ : ndarray of int
+        Configuration id of each row of the data passed to ``fit``.
+    n_configurations_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.model_selection import GroupKFold, cross_val_score
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skii_glass import Configuration
+    >>> rng = np.random.default_rng(0)
+    >>> configs = [Configuration(rng.uniform(0, 11, (130, 2)), rng.integers(0, 3, 130), 11.0)
+    ...            for _ in range(3)]
+    >>> desc = StructuralDescriptors().set_output(transform="pandas")
+    >>> X = desc.fit_transform(configs)
+    >>> X.shape, X.columns[0], X.columns[-1], np.bincount(desc.groups_).tolist()
+    ((390, 60), 'rho_L0.5', 'z_L5.0', [130, 130, 130])
+    >>> y = X["u_L1.0"].to_numpy()  # any per-particle target
+    >>> model = make_pipeline(StandardScaler(), LinearRegression())
+    >>> scores = cross_val_score(model, X, y, groups=desc.groups_, cv=GroupKFold(3))
+    >>> len(scores)
+    3
+    """
+
+    def __init__(
+        self,
+        lengths=DEFAULT_LENGTHS,
+        neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF,
+        descriptors=DESCRIPTORS,
+        n_jobs=None,
+    ):
+        self.lengths = lengths
+        self.neighbor_cutoff = neighbor_cutoff
+        self.descriptors = descriptors
+        self.n_jobs = n_jobs
+
+    def _get_families(self):
+        return self.descriptors
+
+
+class DensityDescriptors(_DescriptorTransformer):
+    """Local number density ``rho`` and area fraction ``phi`` within each length.
+
+    ``rho_L = #{j: r_ij < L, i included} / (pi L^2)``; ``phi_L`` sums
+    ``pi (sigma_jj / 2)^2`` over the same set. Columns ``rho_L*`` then ``phi_L*``.
+
+    Parameters
+    ----------
+    lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
+    n_jobs : int or None, default None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass import Configuration
+    >>> x, y = np.meshgrid(np.arange(11.0), np.arange(11.0))
+    >>> sq = Configuration(np.c_[x.ravel(), y.ravel()], np.zeros(121, int), box=11.0)
+    >>> d = DensityDescriptors(lengths=[1.1]).fit(sq)
+    >>> d.get_feature_names_out().tolist()
+    ['rho_L1.1', 'phi_L1.1']
+    >>> np.allclose(d.transform(sq) * np.pi * 1.1**2, [5, 5 * np.pi / 4])
+    True
+    """
+
+    _families = ("rho", "phi")
+
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None):
+        self.lengths = lengths
+        self.n_jobs = n_jobs
+
+
+class EnergyDescriptors(_DescriptorTransformer):
+    """Coarse-grained local potential energy ``u_i = sum_j V(r_ij)`` (columns ``u_L*``).
+
+    Parameters
+    ----------
+    lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
+    n_jobs : int or None, default None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass import Configuration
+    >>> rng = np.random.default_rng(1)
+    >>> c = Configuration(rng.uniform(0, 11, (130, 2)), rng.integers(0, 3, 130), 11.0)
+    >>> EnergyDescriptors(lengths=[0.5, 2.0]).fit_transform(c).shape
+    (130, 2)
+    """
+
+    _families = ("u",)
+
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None):
+        self.lengths = lengths
+        self.n_jobs = n_jobs
+
+
+class _NeighborFamily(_DescriptorTransformer):
+    def __init__(
+        self, lengths=DEFAULT_LENGTHS, neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF, n_jobs=None
+    ):
+        self.lengths = lengths
+        self.neighbor_cutoff = neighbor_cutoff
+        self.n_jobs = n_jobs
+
+
+class BondOrderDescriptors(_NeighborFamily):
+    """Coarse-grained hexatic order ``psi6`` (columns ``psi6_L*``).
+
+    Parameters
+    ----------
+    lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
+    neighbor_cutoff : float or array, default 1.4
+        Neighbours are ``r_ij < neighbor_cutoff * sigma_ab``.
+    n_jobs : int or None, default None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass import Configuration
+    >>> x, y = np.meshgrid(np.arange(11.0), np.arange(11.0))
+    >>> sq = Configuration(np.c_[x.ravel(), y.ravel()], np.zeros(121, int), box=11.0)
+    >>> bool(np.allclose(BondOrderDescriptors().fit_transform(sq), 0.0))
+    True
+    """
+
+    _families = ("psi6",)
+
+
+class StericOrderDescriptors(_NeighborFamily):
+    """Coarse-grained Tong-Tanaka steric order ``theta`` (columns ``theta_L*``).
+
+    Parameters
+    ----------
+    lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
+    neighbor_cutoff : float or array, default 1.4
+    n_jobs : int or None, default None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass import Configuration
+    >>> x, y = np.meshgrid(np.arange(11.0), np.arange(11.0))
+    >>> sq = Configuration(np.c_[x.ravel(), y.ravel()], np.zeros(121, int), box=11.0)
+    >>> t = StericOrderDescriptors(lengths=[1.0]).fit_transform(sq)  # 90 vs 60 degrees
+    >>> bool(np.allclose(t, np.pi / 6))
+    True
+    """
+
+    _families = ("theta",)
+
+
+class CoordinationDescriptors(_NeighborFamily):
+    """Coarse-grained coordination number ``z`` (columns ``z_L*``).
+
+    Parameters
+    ----------
+    lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
+    neighbor_cutoff : float or array, default 1.4
+    n_jobs : int or None, default None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass import Configuration
+    >>> x, y = np.meshgrid(np.arange(11.0), np.arange(11.0))
+    >>> sq = Configuration(np.c_[x.ravel(), y.ravel()], np.zeros(121, int), box=11.0)
+    >>> np.unique(CoordinationDescriptors(lengths=[2.0]).fit_transform(sq)).tolist()
+    [4.0]
+    """
+
+    _families = ("z",)

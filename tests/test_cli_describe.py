@@ -1,0 +1,103 @@
+"""``skii-glass describe``: XYZ in, one CSV row per particle with the named columns out."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skii_glass import Configuration, get_preset
+from skii_glass.cli import main
+from skii_glass.descriptors import descriptor_names, structural_descriptors
+from skii_glass.io import write_xyz
+
+
+def _config(seed, n_side=12):
+    rng = np.random.default_rng(seed)
+    m = get_preset("ka2d")
+    a = 1.0 / np.sqrt(m.density)
+    i, j = np.meshgrid(np.arange(n_side), np.arange(n_side), indexing="ij")
+    pos = np.c_[i.ravel(), j.ravel()] * a + rng.normal(0, 0.12 * a, (n_side**2, 2))
+    return Configuration(pos, rng.integers(0, 3, n_side**2), n_side * a, m)
+
+
+def test_describe_writes_60_named_columns(tmp_path, capsys):
+    c = _config(0)
+    path = tmp_path / "c.xyz"
+    write_xyz(path, c)
+    out = tmp_path / "features.csv"
+    assert main(["describe", str(path), "--preset", "ka2d", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == descriptor_names()
+    assert df.shape == (c.n_particles, 60)
+    np.testing.assert_allclose(df.to_numpy(), structural_descriptors(c), rtol=1e-12)
+    assert "wrote 144 rows" in capsys.readouterr().err
+
+
+def test_describe_reads_the_plain_extended_xyz_format(tmp_path):
+    # The issue's minimal header (no Z column, no preset key), a rectangular box,
+    # z coordinates that must be ignored and a position outside the box (wrapped).
+    c0 = _config(1)
+    c = Configuration(c0.positions, c0.species, c0.box * np.array([1.0, 1.1]), c0.mixture)
+    box = c.box.tolist()
+    lines = [str(c.n_particles),
+             f'Lattice="{box[0]!r} 0 0 0 {box[1]!r} 0 0 0 1" Properties=species:S:1:pos:R:3']
+    pos = c.positions.copy()
+    pos[0] += box  # one periodic image away
+    for name, (x, y) in zip(c.species_names, pos.tolist(), strict=True):
+        lines.append(f"{name} {x!r} {y!r} 3.5")
+    path = tmp_path / "plain.xyz"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "f.csv"
+    assert main(["describe", str(path), "--out", str(out), "--lengths", "2.0", "1.0",
+                 "--quiet"]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == descriptor_names([1.0, 2.0])
+    np.testing.assert_allclose(df.to_numpy(), structural_descriptors(c, [1.0, 2.0]),
+                               rtol=1e-12)
+
+
+def test_describe_all_frames(tmp_path):
+    a, b = _config(2), _config(3, n_side=13)
+    path = tmp_path / "traj.xyz"
+    write_xyz(path, [a, b])
+    out = tmp_path / "f.csv"
+    assert main(["describe", str(path), "--out", str(out), "--all-frames", "-q",
+                 "--descriptors", "theta", "rho"]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns) == ["configuration"] + descriptor_names(
+        descriptors=["theta", "rho"])
+    assert df["configuration"].tolist() == [0] * a.n_particles + [1] * b.n_particles
+    want = np.vstack([structural_descriptors(x, descriptors=["theta", "rho"]) for x in (a, b)])
+    np.testing.assert_allclose(df.iloc[:, 1:].to_numpy(), want, rtol=1e-12)
+    # --frame picks one frame.
+    assert main(["describe", str(path), "--out", str(out), "--frame", "0", "-q"]) == 0
+    np.testing.assert_allclose(pd.read_csv(out).to_numpy(), structural_descriptors(a),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "message"),
+    [
+        ('2\nLattice="12 0 0 0 12 0 0 0 1" Properties=species:S:1:pos:R:3\n'
+         "A 1 1 0\nQ 2 2 0\n", [], "unknown species"),
+        ('2\nLattice="12 0 0 0 12 0 0 0 1" Properties=species:S:1:pos:R:3\n'
+         "A 1 1 0\nB nan 2 0\n", [], "NaN"),
+        ('2\nLattice="8 0 0 0 8 0 0 0 1" Properties=species:S:1:pos:R:3\n'
+         "A 1 1 0\nB 2 2 0\n", [], "half the shorter box side"),
+        ('2\nLattice="12 0 0 0 12 0 0 0 1" Properties=species:S:1:pos:R:3\n'
+         "A 1 1 0\nB 2 2 0\n", ["--lengths", "0"], "lengths"),
+        ("3\nnot a header\nA 1 1 0\n", [], "c.xyz"),
+    ],
+)
+def test_describe_bad_input_exits_with_clear_error(tmp_path, capsys, text, extra, message):
+    path = tmp_path / "c.xyz"
+    path.write_text(text)
+    out = tmp_path / "f.csv"
+    assert main(["describe", str(path), "--out", str(out), *extra]) == 2
+    err = capsys.readouterr().err
+    assert "skii-glass describe: error:" in err and message in err
+    assert not out.exists()
+
+
+def test_describe_missing_file(tmp_path, capsys):
+    assert main(["describe", str(tmp_path / "nope.xyz"), "--out", str(tmp_path / "f")]) == 2
+    assert "nope.xyz" in capsys.readouterr().err
