@@ -81,8 +81,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="sweeps of equilibration at T before production (default 0)")
     p.add_argument("--sweeps", type=int, required=True, metavar="S",
                    help="production sweeps (plain displacement moves)")
-    p.add_argument("--melt-sweeps", type=int, default=500, metavar="S",
-                   help="sweeps at T = 5 that melt the random lattice start (default 500)")
+    p.add_argument("--melt-sweeps", type=int, default=1000, metavar="S",
+                   help="sweeps at T = 5 that melt the random lattice start "
+                        "(default 1000, as the reference runs)")
     p.add_argument("--max-displacement", type=float, default=0.1, metavar="DELTA",
                    help="side of the square of uniform trial displacements, i.e. moves in "
                         "[-DELTA/2, DELTA/2]^2, in sigma_AA (default 0.1)")
