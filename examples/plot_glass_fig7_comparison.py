@@ -5,9 +5,10 @@ Predicting propensity from selected descriptors (the paper's Fig. 7)
 How well does a linear model of the first d selected structural descriptors predict
 the propensity of a configuration it has never seen? For every configuration in turn,
 the scaler, each feature selection and the least-squares weights are fitted on the
-*other* configurations only; the score is the |Pearson r| between prediction and truth
-on the held-out one (:func:`skii_glass.study.loco_regression`). Four ways to choose the
-d features are compared, as in Sharma, Liu & Ozawa (2024), Fig. 7:
+*other* configurations only; the score is the absolute Pearson correlation between
+prediction and truth on the held-out one (:func:`skii_glass.study.loco_regression`).
+Four ways to choose the d features are compared, as in Sharma, Liu & Ozawa (2024),
+Fig. 7:
 
 * supervised information imbalance (greedy, minimising Delta(X_S -> propensity), within
   configurations through ``groups``);
