@@ -70,7 +70,7 @@ plot_working_directory = str(HERE)
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": str(HERE / "auto_examples"),
-    "filename_pattern": r"/plot_",  # run every example
+    "filename_pattern": r"\.py$",  # run every example, whatever its name
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,  # a failing example fails the build
     "download_all_examples": False,
