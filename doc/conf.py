@@ -83,6 +83,8 @@ sphinx_gallery_conf = {
     "plot_gallery": "True",
     "show_memory": False,
     "min_reported_time": 1,
+    # The timing pages load jQuery and DataTables from CDNs: keep the site offline.
+    "write_computation_times": False,
 }
 
 # -- HTML -----------------------------------------------------------------------------
