@@ -153,6 +153,7 @@ def main():
         for n in sizes:
             x, y = data(n)
             t_skii = best_of(lambda x=x, y=y: skii.information_imbalances(x, y))
+            ours = skii.information_imbalances(x, y)
             emit(f"pair_N{n}_skii", t_skii, "s")
             reps = 1 if n > 8000 else 2
             t_np = best_of(lambda x=x, y=y: (numpy_delta(x, y), numpy_delta(y, x)), reps)
@@ -163,10 +164,16 @@ def main():
                 t_c = c["time_X_to_y"] + c["time_y_to_X"]
                 emit(f"pair_N{n}_c", t_c, "s")
                 emit(f"pair_N{n}_skii_over_c", t_skii / t_c, "x")
+                # Same data, continuous features (no ties): the values agree to the 8
+                # decimals the C program prints.
+                diff = max(abs(ours[0] - c["delta_X_to_y"]), abs(ours[1] - c["delta_y_to_X"]))
+                emit(f"pair_N{n}_max_abs_diff_skii_vs_c", diff, "-")
 
         x, y = data(n_path)
         for steps in (10, 15):
-            t_sup = best_of(lambda s=steps: skii.imbalance_path(x, y, n_features_to_select=s), 1)
+            t0 = time.perf_counter()
+            path = skii.imbalance_path(x, y, n_features_to_select=steps)
+            t_sup = time.perf_counter() - t0
             emit(f"path_sup_{steps}of60_N{n_path}_skii", t_sup, "s")
             if exe is not None:
                 c = run_c(exe, x, y, tmp, steps, threads)
@@ -176,6 +183,9 @@ def main():
                     t_sup / c["greedy_total_time"],
                     "x",
                 )
+                c_order = [int(c[f"greedy_step{q}_feature"]) for q in range(1, steps + 1)]
+                same = c_order == path["feature"].tolist()
+                emit(f"path_sup_{steps}of60_N{n_path}_same_order_as_c", float(same), "bool")
         # numpy: time the first two steps from scratch and scale by the candidate count.
         t = time.perf_counter()
         first = numpy_greedy_step(x, y, [])

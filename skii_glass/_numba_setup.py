@@ -1,7 +1,4 @@
-"""Import before compiling parallel numba kernels: selects a thread-safe threading layer
-(omp or tbb, never workqueue) so kernels may be called from several threads at once."""
+"""Import before compiling parallel numba kernels: the package-wide numba settings live in
+:mod:`skii._numba_setup` (thread-safe threading layer, passive OpenMP waiting)."""
 
-import numba
-
-if numba.config.THREADING_LAYER == "default":
-    numba.config.THREADING_LAYER = "threadsafe"
+import skii._numba_setup  # noqa: F401

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _descriptor_kernels as _k
 
-__all__ = ["NeighborList", "neighbor_list", "check_positions_box"]
+__all__ = ["NeighborList", "neighbor_list", "cell_list", "check_positions_box"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +88,19 @@ def check_positions_box(positions, box) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(pos), box_arr
 
 
+def cell_list(positions: np.ndarray, box: np.ndarray, r_max: float) -> tuple:
+    """Cell list with cells at least ``r_max`` wide, for the numba kernels.
+
+    ``positions`` (wrapped, float64, C-contiguous) and ``box`` as returned by
+    :func:`check_positions_box`. Returns ``(ncx, ncy, cell_of, cell_start,
+    cell_particles)``: the particles of cell ``c = cx * ncy + cy`` are
+    ``cell_particles[cell_start[c]:cell_start[c + 1]]``.
+    """
+    ncx, ncy = _k._cell_grid(box, float(r_max), positions.shape[0])
+    cell_of, cell_start, cell_particles = _k.build_cells(positions, box, ncx, ncy)
+    return ncx, ncy, cell_of, cell_start, cell_particles
+
+
 def neighbor_list(positions, box, r_max: float, *, vectors: bool = True) -> NeighborList:
     """All pairs closer than ``r_max`` (strictly) in a periodic rectangular box.
 
@@ -122,11 +135,10 @@ def neighbor_list(positions, box, r_max: float, *, vectors: bool = True) -> Neig
             f"search radius {r_max:g} exceeds half the shorter box side ({half:g}); "
             "the minimum-image convention would miss periodic images"
         )
-    n = pos.shape[0]
-    ncx, ncy = _k._cell_grid(box_arr, r_max, n)
-    cell_of, cell_start, cell_particles = _k.build_cells(pos, box_arr, ncx, ncy)
+    ncx, ncy, cell_of, cell_start, cell_particles = cell_list(pos, box_arr, r_max)
     counts = _k.count_neighbors(pos, box_arr, r_max, ncx, ncy, cell_of, cell_start,
                                 cell_particles)
+    n = pos.shape[0]
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     indices, distances, vecs = _k.fill_neighbors(

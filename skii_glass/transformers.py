@@ -42,9 +42,13 @@ is in both the training and the test set::
                              cv=GroupKFold(n_splits=len(configs)))
 
 To let the selector compute its imbalances within each configuration, route ``groups``
-to it: ``sklearn.set_config(enable_metadata_routing=True)`` and
-``InformationImbalanceSelector(...).set_fit_request(groups=True)``, then pass
-``params={"groups": groups}`` to ``cross_val_score`` (see the selector's documentation).
+to it: ``sklearn.set_config(enable_metadata_routing=True)``, use
+``InformationImbalanceSelector(...).set_fit_request(groups=True)`` in the pipeline, and
+call ``cross_val_score(model, X, y, cv=GroupKFold(...), params={"groups": groups})``
+(with routing on, ``groups`` goes through ``params`` only; it reaches both the splitter
+and the selector). Checked against the lead's selector: on three jittered-lattice
+configurations with ``y = theta_L2.0 + 0.3 rho_L1.5 + noise`` it selects both columns.
+
 A transformer can also be the first step of such a pipeline (``fit(configs, y)``), but
 GroupKFold needs indexable rows, so precompute ``X`` for cross-validation.
 """
@@ -162,17 +166,26 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
         return lengths, families
 
-    def _check_configs(self, configs, lengths) -> None:
+    def _check_configs(self, configs, lengths, families) -> None:
         # Fail before any computation, naming the configuration that does not fit.
-        for c in configs:
-            _cutoff_matrix(c, self._get_cutoff())
+        needs_local = any(f in ("u", "psi6", "theta", "z") for f in families)
+        for k, c in enumerate(configs):
+            cutoff = _cutoff_matrix(c, self._get_cutoff())
+            reaches = [(float(lengths[-1]), f"coarse-graining length L = {lengths[-1]:g}")]
+            if needs_local:
+                present = np.ix_(np.unique(c.species), np.unique(c.species))
+                pot = float(np.max(c.mixture.r_cut[present]))
+                reaches.append((pot, f"the potential cutoff {pot:g}"))
+                if any(f in ("psi6", "theta", "z") for f in families):
+                    nb = float(np.max(cutoff[present]))
+                    reaches.append((nb, f"the neighbour cutoff {nb:g}"))
             half = 0.5 * float(np.min(c.box))
-            if lengths[-1] > half:
-                raise ValueError(
-                    f"coarse-graining length L = {lengths[-1]:g} is larger than half the "
-                    f"shorter box side ({half:g}) of a configuration with "
-                    f"{c.n_particles} particles"
-                )
+            for reach, what in reaches:
+                if reach > half:
+                    raise ValueError(
+                        f"{what} is larger than half the shorter box side ({half:g}) of "
+                        f"configuration {k} ({c.n_particles} particles)"
+                    )
 
     def fit(self, X, y=None):
         """Validate parameters and configurations; record ``lengths_``,
@@ -189,7 +202,7 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
         """
         configs = as_configuration_list(X)
         lengths, families = self._validate_params()
-        self._check_configs(configs, lengths)
+        self._check_configs(configs, lengths, families)
         self.lengths_ = lengths
         self.descriptors_ = families
         self.feature_names_out_ = np.asarray(
@@ -213,7 +226,7 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "feature_names_out_")
         configs = as_configuration_list(X)
-        self._check_configs(configs, self.lengths_)
+        self._check_configs(configs, self.lengths_, self.descriptors_)
         n_jobs = getattr(self, "n_jobs", None)
         args = (self.lengths_, self._get_cutoff(), self.descriptors_)
         if n_jobs is None or n_jobs == 1 or len(configs) == 1:

@@ -506,3 +506,18 @@ def test_names_and_subsets():
     np.testing.assert_array_equal(
         structural_descriptors(c, lengths=[2.0, 1.0]), structural_descriptors(c, [1.0, 2.0])
     )
+
+
+# ------------------------------------------------------------------- doc examples
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["skii_glass.neighbors", "skii_glass.descriptors", "skii_glass.transformers"],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -267,3 +267,17 @@ def test_bad_parameters(rng):
         imbalance_path(x)
     with pytest.raises(ValueError, match="mode"):
         imbalance_path(x, mode="both")
+
+
+def test_distance_row_kernel_sums_in_feature_order():
+    from skii._kernels import sq_dist_row
+
+    rng = np.random.default_rng(5)
+    for n_feat in (1, 2, 4, 5, 7, 9):
+        x = rng.normal(size=(n_feat, 50)) * 10.0 ** rng.integers(-3, 4, size=(n_feat, 1))
+        out = np.empty(50)
+        sq_dist_row(np.ascontiguousarray(x), 3, out)
+        expected = np.zeros(50)
+        for f in range(n_feat):  # strictly sequential, feature by feature
+            expected = expected + (x[f] - x[f, 3]) ** 2
+        np.testing.assert_array_equal(out, expected)

@@ -163,6 +163,11 @@ def test_not_fitted_and_bad_input(configs):
     with pytest.raises(ValueError, match="half the shorter box side"):
         fitted.transform(small)
     check_is_fitted(fitted)
+    # Short lengths but a box too small for the potential cutoff: caught at fit.
+    tiny = Configuration([[0.0, 0.0], [1.0, 1.0]], ["A", "B"], box=4.5)
+    with pytest.raises(ValueError, match="potential cutoff 2.5 is larger .* configuration 1"):
+        StructuralDescriptors(lengths=[0.5]).fit([configs[0], tiny])
+    assert DensityDescriptors(lengths=[0.5]).fit_transform(tiny).shape == (2, 2)
 
 
 def test_configuration_groups_single_and_list(configs):
