@@ -82,103 +82,153 @@ def rng_draw(s, n):
 
 # ---------------------------------------------------------------- neighbour lists
 @njit(cache=True)
-def build_neighbor_list(ref, species, lx, ly, rl2, n_species):
-    """Verlet list of all pairs with minimum-image distance^2 < ``rl2[a, b]``.
+def _cell_lists(ref, lx, ly, rlmax):
+    """Counting sort of the (wrapped) reference positions into cells of side >= rlmax.
 
-    Uses cell lists when at least 3 cells fit per side, otherwise all pairs. Returns
-    ``(nbr, shx, shy, nn)``: ``nbr[i, :nn[i]]`` are the neighbours of ``i`` and
-    ``(shx, shy)[i, k]`` the periodic shift to subtract from entry ``k``'s coordinates to
-    get its image nearest to ``i``. The order of the entries
-    depends only on ``ref`` and ``species`` (cells are filled in particle order), which is
-    what makes resumed runs bit-identical. Requires ``max(r_list) <= min(lx, ly) / 2``.
+    Returns ``(mx, my, start, members)``; ``mx = my = 1`` (one cell, all pairs) when fewer
+    than 3 cells fit per side. Particles appear in index order within each cell.
+    """
+    n = ref.shape[0]
+    mx = int(lx / rlmax)
+    my = int(ly / rlmax)
+    if mx < 3 or my < 3:
+        mx = 1
+        my = 1
+    ilx = 1.0 / lx
+    ily = 1.0 / ly
+    ncell = mx * my
+    cell_of = np.empty(n, dtype=np.int64)
+    start = np.zeros(ncell + 1, dtype=np.int64)
+    for i in range(n):
+        xw = ref[i, 0] - lx * np.floor(ref[i, 0] * ilx)
+        yw = ref[i, 1] - ly * np.floor(ref[i, 1] * ily)
+        cx = min(int(xw * mx * ilx), mx - 1)
+        cy = min(int(yw * my * ily), my - 1)
+        c = cy * mx + cx
+        cell_of[i] = c
+        start[c + 1] += 1
+    for c in range(ncell):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = cell_of[i]
+        members[fill[c]] = i
+        fill[c] += 1
+    return mx, my, start, members
+
+
+# Half stencil: each unordered pair of neighbouring cells is visited once (the cell itself,
+# then E, NE, N, NW). With >= 3 cells per side all nine neighbours are distinct, so every
+# pair of particles in neighbouring cells is met exactly once.
+_STENCIL_X = np.array([0, 1, 1, 0, -1])
+_STENCIL_Y = np.array([0, 0, 1, 1, 1])
+
+
+# A list entry packs the neighbour index (bits 0-19), the pair type p = a * n_species + b
+# (bits 20-25) and the periodic image codes ix + 1, iy + 1 in {0, 1, 2} (bits 26-27, 28-29)
+# into one int32: a row of ~35 entries is two cache lines, which keeps N = 4000 in cache.
+J_BITS = 20
+MAX_PARTICLES = 1 << J_BITS
+MAX_PAIR_TYPES = 64
+_J_MASK = (1 << J_BITS) - 1
+_P_SHIFT = 20
+_P_CLEAR = ~(63 << 20)
+_IX_SHIFT = 26
+_IY_SHIFT = 28
+
+
+@njit(cache=True)
+def build_neighbor_list(ref, species, lx, ly, rl2, n_species, cap):
+    """Verlet list of all pairs with minimum-image distance^2 < ``rl2[a * n_species + b]``.
+
+    Cell lists with a half stencil (each pair computed once, entered in both rows); all
+    pairs when fewer than 3 cells fit per side. ``ref`` must lie in the box. Returns
+    ``(ent, nn)``: ``ent[i, :nn[i]]`` are packed entries (see :func:`unpack`): neighbour
+    ``j``, pair type ``species[i] * n_species + species[j]`` and the image ``(ix, iy)`` of
+    ``j`` nearest to ``i``, i.e. ``ref[j] - (ix lx, iy ly)``. ``cap`` is the initial row
+    width (grown as needed). The order of the entries depends only on ``ref`` and
+    ``species`` -- what makes resumed runs bit-identical. Requires
+    ``max(r_list) <= min(lx, ly) / 2``.
     """
     n = ref.shape[0]
     rlmax2 = 0.0
     for p in range(rl2.shape[0]):
-        if rl2[p] > rlmax2:
-            rlmax2 = rl2[p]
-    rlmax = np.sqrt(rlmax2)
-    mx = int(lx / rlmax)
-    my = int(ly / rlmax)
+        rlmax2 = max(rlmax2, rl2[p])
+    mx, my, start, members = _cell_lists(ref, lx, ly, np.sqrt(rlmax2))
     ilx = 1.0 / lx
     ily = 1.0 / ly
-    use_cells = mx >= 3 and my >= 3
-    if not use_cells:
-        mx = 1
-        my = 1
-    ncell = mx * my
-    cell_of = np.empty(n, dtype=np.int64)
-    count = np.zeros(ncell + 1, dtype=np.int64)
-    for i in range(n):
-        xw = ref[i, 0] - lx * np.floor(ref[i, 0] * ilx)
-        yw = ref[i, 1] - ly * np.floor(ref[i, 1] * ily)
-        cx = int(xw * mx * ilx)
-        cy = int(yw * my * ily)
-        if cx >= mx:
-            cx = mx - 1
-        if cy >= my:
-            cy = my - 1
-        c = cy * mx + cx
-        cell_of[i] = c
-        count[c + 1] += 1
-    start = np.zeros(ncell + 1, dtype=np.int64)
-    for c in range(ncell):
-        start[c + 1] = start[c] + count[c + 1]
-    fill = start[:-1].copy()
-    members = np.empty(n, dtype=np.int64)
-    for i in range(n):  # particle order within each cell: deterministic
-        c = cell_of[i]
-        members[fill[c]] = i
-        fill[c] += 1
-    nn = np.zeros(n, dtype=np.int64)
-    nbr = np.empty((n, 1), dtype=np.int32)
-    shx = np.empty((n, 1))
-    shy = np.empty((n, 1))
-    cap = 0
-    nq = 3 if use_cells else 1
-    for npass in range(2):  # pass 0 counts, pass 1 fills a list of exactly that width
-        if npass == 1:
-            cap = 0
-            for i in range(n):
-                if nn[i] > cap:
-                    cap = nn[i]
-            nbr = np.empty((n, max(cap, 1)), dtype=np.int32)
-            shx = np.empty((n, max(cap, 1)))
-            shy = np.empty((n, max(cap, 1)))
+    n_stencil = 5 if mx > 1 else 1
+    cap = max(int(cap), 1)
+    while True:
+        ent = np.empty((n, cap), dtype=np.int32)
+        nn = np.zeros(n, dtype=np.int64)
+        for cy in range(my):
+            for cx in range(mx):
+                c = cy * mx + cx
+                for q in range(n_stencil):
+                    ux = (cx + _STENCIL_X[q] + mx) % mx
+                    uy = (cy + _STENCIL_Y[q] + my) % my
+                    c2 = uy * mx + ux
+                    for m in range(start[c], start[c + 1]):
+                        i = members[m]
+                        xi = ref[i, 0]
+                        yi = ref[i, 1]
+                        si = species[i]
+                        m2_first = m + 1 if q == 0 else start[c2]
+                        for m2 in range(m2_first, start[c2 + 1]):
+                            j = members[m2]
+                            sj = species[j]
+                            dx = ref[j, 0] - xi
+                            ix = np.rint(dx * ilx)
+                            dx -= lx * ix
+                            dy = ref[j, 1] - yi
+                            iy = np.rint(dy * ily)
+                            dy -= ly * iy
+                            if dx * dx + dy * dy < rl2[si * n_species + sj]:
+                                ki = nn[i]
+                                kj = nn[j]
+                                if ki < cap and kj < cap:
+                                    cix = int(ix) + 1
+                                    ciy = int(iy) + 1
+                                    ent[i, ki] = (j | ((si * n_species + sj) << _P_SHIFT)
+                                                  | (cix << _IX_SHIFT) | (ciy << _IY_SHIFT))
+                                    ent[j, kj] = (i | ((sj * n_species + si) << _P_SHIFT)
+                                                  | ((2 - cix) << _IX_SHIFT)
+                                                  | ((2 - ciy) << _IY_SHIFT))
+                                # count anyway: on overflow the exact width is known
+                                nn[i] = ki + 1
+                                nn[j] = kj + 1
+        need = 0
         for i in range(n):
-            xi = ref[i, 0]
-            yi = ref[i, 1]
-            base = species[i] * n_species
-            c = cell_of[i]
-            cx = c % mx
-            cy = c // mx
-            k = 0
-            for qy in range(nq):
-                for qx in range(nq):
-                    if use_cells:
-                        ux = (cx + qx - 1 + mx) % mx
-                        uy = (cy + qy - 1 + my) % my
-                        c2 = uy * mx + ux
-                    else:
-                        c2 = 0
-                    for m in range(start[c2], start[c2 + 1]):
-                        j = members[m]
-                        if j == i:
-                            continue
-                        dx = ref[j, 0] - xi
-                        sx = lx * np.rint(dx * ilx)
-                        dx -= sx
-                        dy = ref[j, 1] - yi
-                        sy = ly * np.rint(dy * ily)
-                        dy -= sy
-                        if dx * dx + dy * dy < rl2[base + species[j]]:
-                            if npass == 1:
-                                nbr[i, k] = j
-                                shx[i, k] = sx
-                                shy[i, k] = sy
-                            k += 1
-            nn[i] = k
-    return nbr, shx, shy, nn
+            need = max(need, nn[i])
+        if need <= cap:
+            return ent, nn
+        cap = need  # rows overflowed: redo with the exact width (same entries, same order)
+
+
+@njit(cache=True, inline="always")
+def unpack(v):
+    """``(j, p, ix, iy)`` of a packed list entry."""
+    return (v & _J_MASK, (v >> _P_SHIFT) & 63, ((v >> _IX_SHIFT) & 3) - 1,
+            ((v >> _IY_SHIFT) & 3) - 1)
+
+
+@njit(cache=True)
+def update_pair_types(i, species, ent, nn, n_species):
+    """Refresh the pair types stored for particle ``i`` after its species changed (its own
+    row and its entry in each neighbour's row)."""
+    si = species[i]
+    for k in range(nn[i]):
+        v = ent[i, k]
+        j = v & _J_MASK
+        sj = species[j]
+        ent[i, k] = (v & _P_CLEAR) | ((si * n_species + sj) << _P_SHIFT)
+        for m in range(nn[j]):
+            w = ent[j, m]
+            if (w & _J_MASK) == i:
+                ent[j, m] = (w & _P_CLEAR) | ((sj * n_species + si) << _P_SHIFT)
+                break
 
 
 # ---------------------------------------------------------------- energies
@@ -191,7 +241,7 @@ def _v(u, c0, c2, c4):
 
 
 @njit(cache=True)
-def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_species, xc2,
+def particle_energies_from_list(pos, species, lx, ly, ent, nn, is2, eps4, n_species, xc2,
                                 c0, c2, c4):
     """u_i = sum_j V(r_ij) over the list (each pair counted for both partners)."""
     n = pos.shape[0]
@@ -202,7 +252,7 @@ def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_spec
         base = species[i] * n_species
         e = 0.0
         for k in range(nn[i]):
-            j = nbr[i, k]
+            j = ent[i, k] & _J_MASK
             p = base + species[j]
             dx = pos[j, 0] - pos[i, 0]
             dx -= lx * np.rint(dx * ilx)
@@ -218,8 +268,8 @@ def particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_spec
 @njit(cache=True)
 def particle_energies(pos, species, lx, ly, is2, eps4, rc2, n_species, xc2, c0, c2, c4):
     """Per-particle energies u_i (O(N) through cell lists, no skin)."""
-    nbr, _, _, nn = build_neighbor_list(pos, species, lx, ly, rc2, n_species)
-    return particle_energies_from_list(pos, species, lx, ly, nbr, nn, is2, eps4, n_species,
+    ent, nn = build_neighbor_list(pos, species, lx, ly, rc2, n_species, 32)
+    return particle_energies_from_list(pos, species, lx, ly, ent, nn, is2, eps4, n_species,
                                        xc2, c0, c2, c4)
 
 
@@ -229,7 +279,7 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
 
     Returns ``(i, j, r)`` or ``(-1, -1, inf)`` when no pair is that close.
     """
-    nbr, _, _, nn = build_neighbor_list(pos, species, lx, ly, thr2, n_species)
+    ent, nn = build_neighbor_list(pos, species, lx, ly, thr2, n_species, 8)
     ilx = 1.0 / lx
     ily = 1.0 / ly
     best = np.inf
@@ -238,7 +288,7 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
     br = np.inf
     for i in range(pos.shape[0]):
         for k in range(nn[i]):
-            j = nbr[i, k]
+            j = ent[i, k] & _J_MASK
             dx = pos[j, 0] - pos[i, 0]
             dx -= lx * np.rint(dx * ilx)
             dy = pos[j, 1] - pos[i, 1]
@@ -253,30 +303,36 @@ def closest_pair(pos, species, lx, ly, thr2, n_species, sig2):
     return bi, bj, br
 
 
+# reassoc lets LLVM vectorise the neighbour sums; error_model="numpy" drops the Python
+# zero-division check on 1/u, which otherwise blocks vectorisation (2x slower). Division
+# by zero cannot happen: overlapping starts are refused and the energy barrier keeps
+# particles apart. The local-energy helpers are inlined at the numba IR level into
+# mc_sweeps (which carries the same flags): as separate functions, a fresh compilation and
+# a cache load produced differently vectorised sums (last-bit differences), which would
+# break bit-identical reproducibility.
 _FAST = {"reassoc", "contract", "arcp", "nsz"}
 
 
-@njit(cache=True, fastmath=_FAST)
-def _local_two(i, a, xo, yo, xn, yn, pos, species, nbr, shx, shy, nn, is2, eps4, n_species,
-               xc2, c0, c2, c4):
-    """Energy of particle ``i`` (species ``a``) with its list at (xo, yo) and at (xn, yn).
+@njit(cache=True, inline="always", fastmath=_FAST, error_model="numpy")
+def _local_two(i, xo, yo, xn, yn, pos, ent, nn, lx, ly, is2, eps4, xc2, c0, c2, c4):
+    """Energy of particle ``i`` with its list at (xo, yo) and at (xn, yn).
 
-    ``shx, shy`` hold the periodic image shift of each list entry (fixed between rebuilds
-    because positions are unwrapped), so no rounding is needed here. The loop body is
-    branch-free (cutoff as a mask, one division for both positions) so that LLVM
-    vectorises it with gathers; ``reassoc`` allows the vector sum (deterministic for a
-    given list, so resumed runs stay bit-identical).
+    The packed entries carry the periodic image and the pair type, valid until the next
+    rebuild (positions are not wrapped in between). The loop body is branch-free (cutoff
+    as a mask, one division for both positions) so that LLVM vectorises it; ``reassoc``
+    allows the vector sum (deterministic for a given list, so resumed runs stay
+    bit-identical).
     """
     eo = 0.0
     en = 0.0
-    base = a * n_species
     for k in range(nn[i]):
-        j = nbr[i, k]
-        p = base + species[j]
+        v = ent[i, k]
+        j = v & _J_MASK
+        p = (v >> _P_SHIFT) & 63
         s = is2[p]
         e = eps4[p]
-        xj = pos[j, 0] - shx[i, k]
-        yj = pos[j, 1] - shy[i, k]
+        xj = pos[j, 0] - (((v >> _IX_SHIFT) & 3) - 1) * lx
+        yj = pos[j, 1] - (((v >> _IY_SHIFT) & 3) - 1) * ly
         dx = xj - xo
         dy = yj - yo
         uo = (dx * dx + dy * dy) * s
@@ -296,21 +352,19 @@ def _local_two(i, a, xo, yo, xn, yn, pos, species, nbr, shx, shy, nn, is2, eps4,
 
 
 @njit(cache=True, inline="always")
-def _local_species(i, a, b, skip, pos, species, nbr, nn, is2, eps4, n_species, lx, ly, ilx,
-                   ily, xc2, c0, c2, c4):
+def _local_species(i, a, b, skip, pos, species, ent, nn, is2, eps4, n_species, lx, ly, xc2,
+                   c0, c2, c4):
     """Energy of particle ``i`` as species ``a`` and as species ``b``, leaving out ``skip``."""
     ea = 0.0
     eb = 0.0
     xi = pos[i, 0]
     yi = pos[i, 1]
     for k in range(nn[i]):
-        j = nbr[i, k]
+        j, _, ix, iy = unpack(ent[i, k])
         if j == skip:
             continue
-        dx = pos[j, 0] - xi
-        dx -= lx * np.rint(dx * ilx)
-        dy = pos[j, 1] - yi
-        dy -= ly * np.rint(dy * ily)
+        dx = pos[j, 0] - ix * lx - xi
+        dy = pos[j, 1] - iy * ly - yi
         r2 = dx * dx + dy * dy
         pa = a * n_species + species[j]
         pb = b * n_species + species[j]
@@ -323,17 +377,36 @@ def _local_species(i, a, b, skip, pos, species, nbr, nn, is2, eps4, n_species, l
     return ea, eb
 
 
+@njit(cache=True)
+def _wrap_and_reset_reference(pos, ref, img, lx, ly):
+    """Fold positions into the box (counting the images in ``img``) and make them the new
+    list reference. Only at list (re)builds, so list images stay valid in between."""
+    for m in range(pos.shape[0]):
+        fx = np.floor(pos[m, 0] / lx)
+        if fx != 0.0:
+            pos[m, 0] -= fx * lx
+            img[m, 0] += int(fx)
+        fy = np.floor(pos[m, 1] / ly)
+        if fy != 0.0:
+            pos[m, 1] -= fy * ly
+            img[m, 1] += int(fy)
+        ref[m, 0] = pos[m, 0]
+        ref[m, 1] = pos[m, 1]
+
+
 # ---------------------------------------------------------------- the Monte Carlo loop
-@njit(cache=True, nogil=True)
-def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2, c4, beta,
-              delta, half_skin2, swap_probability, n_sweeps, sweep0, sample_times, samples,
-              energies, rng, energy, counters):
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
+def mc_sweeps(pos, ref, img, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2, c4,
+              beta, delta, half_skin2, swap_probability, cap, n_sweeps, sweep0, sample_times,
+              samples, energies, rng, energy, counters):
     """Run ``n_sweeps`` sweeps of N trial moves, in place.
 
-    ``pos`` (unwrapped), ``ref`` (list reference positions), ``species``, ``rng``,
-    ``energy`` (1-element running total) and ``counters`` are updated in place. After sweep
-    ``sweep0 + s + 1`` completes, ``energies[sweep0 + s] = E / N`` and, if that sweep number
-    is ``sample_times[counters[C_SAMPLE]]``, the positions are copied into
+    ``pos`` (folded into the box at each list rebuild, continuous in between), ``img``
+    (periodic images crossed: the unwrapped position is ``pos + img * (lx, ly)``), ``ref``
+    (list reference positions, in the box), ``species``, ``rng``, ``energy`` (1-element
+    running total) and ``counters`` are updated in place. After sweep ``sweep0 + s + 1``
+    completes, ``energies[sweep0 + s] = E / N`` and, if that sweep number is
+    ``sample_times[counters[C_SAMPLE]]``, the unwrapped positions are stored in
     ``samples[counters[C_SAMPLE]]``.
 
     A trial is a species swap with probability ``swap_probability`` (two particles drawn
@@ -342,9 +415,7 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
     uniformly in ``[-delta/2, delta/2]^2`` with acceptance ``min(1, exp(-beta dE))``.
     """
     n = pos.shape[0]
-    ilx = 1.0 / lx
-    ily = 1.0 / ly
-    nbr, shx, shy, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species)
+    ent, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species, cap)
     e_tot = energy[0]
     acc = counters[C_ACC]
     tried = counters[C_TRIED]
@@ -365,34 +436,42 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
                 if a == b:
                     continue
                 # The i-j pair keeps its energy (V_ab = V_ba), so it is left out of both.
-                eia, eib = _local_species(i, a, b, j, pos, species, nbr, nn, is2, eps4,
-                                          n_species, lx, ly, ilx, ily, xc2, c0, c2, c4)
-                ejb, eja = _local_species(j, b, a, i, pos, species, nbr, nn, is2, eps4,
-                                          n_species, lx, ly, ilx, ily, xc2, c0, c2, c4)
+                eia, eib = _local_species(i, a, b, j, pos, species, ent, nn, is2, eps4,
+                                          n_species, lx, ly, xc2, c0, c2, c4)
+                ejb, eja = _local_species(j, b, a, i, pos, species, ent, nn, is2, eps4,
+                                          n_species, lx, ly, xc2, c0, c2, c4)
                 de = (eib - eia) + (eja - ejb)
                 if de <= 0.0 or rng_uniform(rng) < np.exp(-beta * de):
                     species[i] = b
                     species[j] = a
+                    update_pair_types(i, species, ent, nn, n_species)
+                    update_pair_types(j, species, ent, nn, n_species)
                     e_tot += de
                     sacc += 1
                 continue
             i = rng_below(rng, n)
+            ddx = delta * (rng_uniform(rng) - 0.5)
+            ddy = delta * (rng_uniform(rng) - 0.5)
+            tried += 1
             xo = pos[i, 0]
             yo = pos[i, 1]
-            xn = xo + delta * (rng_uniform(rng) - 0.5)
-            yn = yo + delta * (rng_uniform(rng) - 0.5)
-            tried += 1
+            xn = xo + ddx
+            yn = yo + ddy
             dxr = xn - ref[i, 0]
             dyr = yn - ref[i, 1]
             if dxr * dxr + dyr * dyr > half_skin2:
                 # The trial position may see pairs outside the list: rebuild around the
                 # current positions (rare: once per many sweeps).
-                ref[:, :] = pos
-                nbr, shx, shy, nn = build_neighbor_list(ref, species, lx, ly, rl2,
-                                                        n_species)
+                _wrap_and_reset_reference(pos, ref, img, lx, ly)
+                ent, nn = build_neighbor_list(ref, species, lx, ly, rl2, n_species,
+                                              ent.shape[1])
                 rebuilds += 1
-            eo, en = _local_two(i, species[i], xo, yo, xn, yn, pos, species, nbr, shx, shy,
-                                nn, is2, eps4, n_species, xc2, c0, c2, c4)
+                xo = pos[i, 0]
+                yo = pos[i, 1]
+                xn = xo + ddx
+                yn = yo + ddy
+            eo, en = _local_two(i, xo, yo, xn, yn, pos, ent, nn, lx, ly, is2, eps4, xc2, c0,
+                                c2, c4)
             de = en - eo
             if de <= 0.0 or rng_uniform(rng) < np.exp(-beta * de):
                 pos[i, 0] = xn
@@ -402,7 +481,9 @@ def mc_sweeps(pos, ref, species, lx, ly, is2, eps4, rl2, n_species, xc2, c0, c2,
         t = sweep0 + sw + 1
         energies[t - 1] = e_tot / n
         while isamp < n_samp and sample_times[isamp] == t:
-            samples[isamp, :, :] = pos
+            for m in range(n):
+                samples[isamp, m, 0] = pos[m, 0] + img[m, 0] * lx
+                samples[isamp, m, 1] = pos[m, 1] + img[m, 1] * ly
             isamp += 1
     energy[0] = e_tot
     counters[C_ACC] = acc

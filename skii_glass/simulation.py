@@ -80,7 +80,7 @@ __all__ = [
 DEFAULT_SKIN = 0.8
 #: Pairs closer than this many sigma_ab count as overlapping (an unphysical start).
 OVERLAP_RATIO = 0.5
-_CHECKPOINT_VERSION = 1
+_CHECKPOINT_VERSION = 2
 _RNG_NAME = "xoshiro256starstar"
 
 
@@ -334,8 +334,8 @@ def _sample_times(sample_times, n_sweeps: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- checkpoints
-_CKPT_KEYS = ("version", "fingerprint", "pos", "ref", "species", "rng", "energy", "counters",
-              "sweep", "energies", "samples")
+_CKPT_KEYS = ("version", "fingerprint", "pos", "ref", "img", "species", "rng", "energy",
+              "counters", "sweep", "energies", "samples")
 
 
 def _fingerprint(config, temperature, n_sweeps, delta, swap_p, skin, times, rng0) -> str:
@@ -471,6 +471,9 @@ def run_mc(
     check_overlaps(config)
 
     n = config.n_particles
+    if n >= _k.MAX_PARTICLES or config.mixture.n_species**2 > _k.MAX_PAIR_TYPES:
+        raise ValueError(f"the Monte Carlo kernel handles fewer than {_k.MAX_PARTICLES} "
+                         "particles and at most 8 species")
     times = _sample_times(sample_times, n_sweeps)
     rng = _rng_state_from_seed(seed)
     lx, ly = float(config.box[0]), float(config.box[1])
@@ -487,6 +490,7 @@ def run_mc(
             )
         pos = np.ascontiguousarray(d["pos"], dtype=np.float64)
         ref = np.ascontiguousarray(d["ref"], dtype=np.float64)
+        img = np.ascontiguousarray(d["img"], dtype=np.int64)
         species = np.ascontiguousarray(d["species"], dtype=np.int64)
         rng = np.ascontiguousarray(d["rng"], dtype=np.uint64)
         energy = np.ascontiguousarray(d["energy"], dtype=np.float64)
@@ -494,7 +498,8 @@ def run_mc(
         sweep = int(d["sweep"])
         energies = np.ascontiguousarray(d["energies"], dtype=np.float64)
         samples = np.ascontiguousarray(d["samples"], dtype=np.float64)
-        ok = (pos.shape == (n, 2) and ref.shape == (n, 2) and species.shape == (n,)
+        ok = (pos.shape == (n, 2) and ref.shape == (n, 2) and img.shape == (n, 2)
+              and species.shape == (n,)
               and rng.shape == (4,) and energy.shape == (1,)
               and counters.shape == (_k.N_COUNTERS,) and 0 <= sweep <= n_sweeps
               and energies.shape == (n_sweeps,) and samples.shape == (times.size, n, 2))
@@ -503,6 +508,7 @@ def run_mc(
     else:
         pos = np.ascontiguousarray(config.positions, dtype=np.float64).copy()
         ref = pos.copy()
+        img = np.zeros((n, 2), dtype=np.int64)
         species = np.ascontiguousarray(config.species, dtype=np.int64).copy()
         energy = np.array([potential_energy(config)])
         counters = np.zeros(_k.N_COUNTERS, dtype=np.int64)
@@ -512,19 +518,22 @@ def run_mc(
         samples[0] = pos
         counters[_k.C_SAMPLE] = 1
 
+    # initial row width of the Verlet list (grown by the kernel if a row needs more)
+    rl_max = float(np.sqrt(tab["rl2"].max()))
+    cap = int(math.pi * rl_max**2 * n / float(np.prod(config.box)) * 1.4) + 16
     args_const = (lx, ly, tab["is2"], tab["eps4"], tab["rl2"], tab["n_species"], tab["xc2"],
                   tab["c0"], tab["c2"], tab["c4"], 1.0 / temperature, delta,
-                  0.25 * skin * skin, swap_p)
+                  0.25 * skin * skin, swap_p, cap)
 
     def kernel(n_chunk: int) -> None:
-        _k.mc_sweeps(pos, ref, species, *args_const, n_chunk, sweep, times, samples,
+        _k.mc_sweeps(pos, ref, img, species, *args_const, n_chunk, sweep, times, samples,
                      energies, rng, energy, counters)
 
     def save() -> None:
         if ckpt is not None:
             _write_atomic(ckpt, dict(
                 version=np.int64(_CHECKPOINT_VERSION), fingerprint=np.array(fp), pos=pos,
-                ref=ref, species=species, rng=rng, energy=energy, counters=counters,
+                ref=ref, img=img, species=species, rng=rng, energy=energy, counters=counters,
                 sweep=np.int64(sweep), energies=energies, samples=samples))
 
     kernel(0)  # compiles (or loads the cache) outside the timed region; changes nothing

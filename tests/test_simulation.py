@@ -96,21 +96,28 @@ def test_xoshiro_matches_reference():
 def test_neighbor_list_matches_all_pairs(box):
     rng = np.random.default_rng(0)
     n = 150
-    pos = rng.uniform(-20, 20, size=(n, 2))  # unwrapped, far outside the box
+    pos = rng.uniform(-20, 20, size=(n, 2))
     species = rng.integers(0, 3, n)
     rl = np.array([[2.0, 2.5, 3.0], [2.5, 1.5, 2.2], [3.0, 2.2, 2.7]])
-    nbr, shx, shy, nn = _k.build_neighbor_list(pos, species, box[0], box[1],
-                                               (rl**2).ravel(), 3)
-    d = pos[None, :, :] - pos[:, None, :]
+    # a too small initial width is grown; the result does not depend on it
+    pos_in = np.mod(pos, box)
+    ent, nn = _k.build_neighbor_list(pos_in, species, box[0], box[1], (rl**2).ravel(), 3, 2)
+    ent2, nn2 = _k.build_neighbor_list(pos_in, species, box[0], box[1], (rl**2).ravel(), 3,
+                                       200)
+    np.testing.assert_array_equal(nn, nn2)
+    d = pos_in[None, :, :] - pos_in[:, None, :]
     d -= np.array(box) * np.rint(d / np.array(box))
     r = np.sqrt((d**2).sum(-1))
     want = (r < rl[species[:, None], species[None, :]]) & ~np.eye(n, dtype=bool)
     for i in range(n):
-        got = nbr[i, : nn[i]]
+        np.testing.assert_array_equal(ent[i, : nn[i]], ent2[i, : nn[i]])
+        fields = np.array([_k.unpack(v) for v in ent[i, : nn[i]]]).reshape(-1, 4)
+        got, p, ix, iy = fields.T
         assert sorted(got.tolist()) == np.flatnonzero(want[i]).tolist()
-        # subtracting the stored shift gives the nearest image
-        img = np.column_stack([pos[got, 0] - shx[i, : nn[i]], pos[got, 1] - shy[i, : nn[i]]])
-        np.testing.assert_allclose(img - pos[i], d[i, got], atol=1e-12)
+        assert p.tolist() == (species[i] * 3 + species[got]).tolist()
+        # subtracting the image shift gives the nearest image
+        img = pos_in[got] - np.column_stack([ix * box[0], iy * box[1]])
+        np.testing.assert_allclose(img - pos_in[i], d[i, got], atol=1e-12)
 
 
 def test_particle_energies_match_numpy(liquid):
@@ -311,6 +318,27 @@ def test_sigkill_then_resume(liquid, tmp_path):
     np.testing.assert_array_equal(z["energies"][:done], fresh.energies)
     np.testing.assert_array_equal(np.mod(z["pos"], liquid.box), fresh.final.positions)
     assert [int(v) for v in z["rng"]] == fresh.rng_state["state"]
+
+
+@pytest.mark.slow
+def test_fresh_compilation_gives_the_same_bits(liquid, tmp_path):
+    """A process that compiles the kernels from scratch (empty numba cache) reproduces the
+    run of this process bit for bit."""
+    np.savez(tmp_path / "start.npz", pos=liquid.positions, species=liquid.species,
+             box=liquid.box)
+    script = textwrap.dedent(f"""
+        import numpy as np
+        from skii_glass import Configuration
+        from skii_glass.simulation import run_mc
+        z = np.load({str(tmp_path / "start.npz")!r})
+        c = Configuration(z["pos"], z["species"], z["box"])
+        r = run_mc(c, 0.9, 300, seed=43, swap_probability=0.1)
+        np.save({str(tmp_path / "e.npy")!r}, r.energies)
+    """)
+    env = dict(os.environ, PYTHONPATH=REPO, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    subprocess.run([sys.executable, "-c", script], env=env, check=True)
+    here = run_mc(liquid, 0.9, 300, seed=43, swap_probability=0.1)
+    np.testing.assert_array_equal(np.load(tmp_path / "e.npy"), here.energies)
 
 
 def test_corrupt_and_foreign_checkpoints(liquid, tmp_path):
