@@ -28,9 +28,21 @@ expensive stages on a cluster; the CLI's ``--dask-scheduler ADDRESS`` does exact
 
 Scales (``SCALES``): ``tiny`` (tests, seconds), ``quick`` (minutes on 2 cores, T = 1.0
 where tau_alpha is short: checks every stage, physically only a smoke run), ``bundle``
-(the shipped dataset: N = 1290, T = 0.55, 10 x 30) and ``paper`` (N = 4000, T = 0.55,
-10 configurations x 30 trajectories, as in the paper; days of CPU on 2 cores, see
-:data:`SCALES` for the estimate).
+(the shipped dataset: N = 1290, T = 0.55, 10 x 30; about an hour on 2 cores) and
+``paper`` (N = 4000, T = 0.55, 10 configurations x 30 trajectories, as in the paper; a few
+hours on 2 cores, see :data:`SCALES` for the estimates).
+
+Running on a Dask cluster::
+
+    from dask.distributed import Client
+    import joblib
+    from skii_glass.pipeline import get_scale, run_pipeline
+
+    with Client("tcp://scheduler:8786"), joblib.parallel_config(backend="dask"):
+        run_pipeline(get_scale("paper"), "paper-run", n_jobs=-1, progress=True)
+
+(or ``skii-glass reproduce --scale paper --dask-scheduler tcp://scheduler:8786``). The
+cache folder must be on a file system that the workers share.
 """
 
 from __future__ import annotations
@@ -40,7 +52,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +92,8 @@ class Scale:
     tau_sweeps_guess : int
         Length of the first tau_alpha measurement run (doubled until F_s^CR < 1/e).
     n_tau_configurations : int
-        Configurations whose F_s^CR is averaged for tau_alpha.
+        Configurations whose F_s^CR is averaged for tau_alpha (one time origin each; a
+        single run of N = 400 at T = 1 scatters by about +-25%, so average several).
     max_d, n_path_features : int
         Largest number of features in Figs. 5-7.
     n_random_draws : int
@@ -103,11 +116,11 @@ class Scale:
     swap_probability: float = 0.0
     melt_sweeps: int = 500
     tau_sweeps_guess: int = 4000
-    n_tau_configurations: int = 2
+    n_tau_configurations: int = 4
     max_d: int = 15
     n_path_features: int = 15
     n_random_draws: int = 100
-    baseline_max_rows: int = 2000
+    baseline_max_rows: int = 1000
     seed: int = 2024
     cost: str = ""
 
@@ -123,7 +136,7 @@ class Scale:
         return {k: getattr(self, k) for k in keys}
 
 
-#: Named scales. Costs are for 2 cores at the simulator's ~1e7 trial moves / s.
+#: Named scales (``cost`` says what each takes on 2 cores).
 SCALES: dict[str, Scale] = {
     "tiny": Scale(
         name="tiny", n_particles=128, n_configurations=3, n_trajectories=3, temperature=2.0,
@@ -134,27 +147,29 @@ SCALES: dict[str, Scale] = {
     ),
     "quick": Scale(
         name="quick", n_particles=400, n_configurations=4, n_trajectories=10, temperature=1.0,
-        max_displacement=0.2, equilibration_sweeps=20000, melt_sweeps=500,
-        tau_sweeps_guess=4000, n_tau_configurations=2,
+        max_displacement=0.2, equilibration_sweeps=40000, melt_sweeps=500,
+        tau_sweeps_guess=4000, n_tau_configurations=4,
         cost="a few minutes on 2 cores (T = 1.0: tau_alpha^CR ~ 1.4e3 sweeps; weak dynamic "
              "heterogeneity, so a smoke run of every stage, not the physics)",
     ),
     "bundle": Scale(
         name="bundle", n_particles=1290, n_configurations=10, n_trajectories=30,
-        temperature=0.55, max_displacement=0.1, equilibration_sweeps=200_000,
+        temperature=0.55, max_displacement=0.1, equilibration_sweeps=100_000,
         swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
-        n_tau_configurations=2,
-        cost="the shipped dataset: ~10 x 2e5 equilibration + 30 x ~2.5e4 propensity sweeps "
-             "per configuration of N = 1290, ~1e10 trial moves: a few hours on 2 cores",
+        n_tau_configurations=4,
+        cost="the shipped dataset: 10 x 1e5 swap-MC equilibration sweeps (swap MC reaches a "
+             "flat energy within ~2e4 sweeps even at T = 0.5) + 10 x 30 trajectories of "
+             "tau_alpha ~ 2.4e4 sweeps, N = 1290: ~1.1e10 trial moves, about an hour on 2 "
+             "cores at 3-5e6 moves/s per core",
     ),
     "paper": Scale(
         name="paper", n_particles=4000, n_configurations=10, n_trajectories=30,
-        temperature=0.55, max_displacement=0.1, equilibration_sweeps=300_000,
+        temperature=0.55, max_displacement=0.1, equilibration_sweeps=100_000,
         swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
-        n_tau_configurations=2,
+        n_tau_configurations=4,
         cost="as in the paper (N = 4000, 10 configurations x 30 trajectories at T = 0.55): "
-             "~4e10 trial moves, about a day on 2 cores; spread it over a Dask cluster with "
-             "--dask-scheduler (trajectories are independent jobs)",
+             "~3.3e10 trial moves, 2-4 hours on 2 cores; the 300 trajectories are "
+             "independent joblib jobs, so --dask-scheduler spreads them over a cluster",
     ),
 }
 
@@ -320,43 +335,62 @@ def _load_config(path: Path, preset: str):
 
 
 def _seeds(scale: Scale):
-    """Independent streams: one per configuration (equilibration, trajectories), one for
-    the tau_alpha runs."""
+    """Independent streams, derived once from the master seed (``SeedSequence.spawn`` is
+    stateful, so every child is created here, in a fixed order, whatever is cached).
+
+    Returns (equilibration seed per configuration, trajectory seeds per configuration,
+    tau_alpha seed).
+    """
     root = np.random.SeedSequence(scale.seed)
-    per_config = root.spawn(scale.n_configurations + 1)
-    return per_config[:-1], per_config[-1]
+    *per_config, tau_seed = root.spawn(scale.n_configurations + 1)
+    equil, traj = [], []
+    for cs in per_config:
+        e, t = cs.spawn(2)
+        equil.append(e)
+        traj.append(t.spawn(scale.n_trajectories))
+    return equil, traj, tau_seed
 
 
-def _tau_alpha(scale: Scale, configs, seed, cache: Path, progress: bool) -> dict:
-    from .dynamics import analyze_relaxation, relaxation_time
+def _relaxation_run(scale: Scale, config_file: str, n_sweeps: int, seed, ckpt: str):
+    """One plain-MC run from a configuration: F_s^CR, F_s (k = 2 pi) and alpha2^CR."""
+    from .dynamics import analyze_relaxation
     from .simulation import log_linear_times, run_mc
+
+    conf = _load_config(Path(config_file), scale.preset)
+    res = run_mc(conf, scale.temperature, n_sweeps, max_displacement=scale.max_displacement,
+                 seed=seed, sample_times=log_linear_times(n_sweeps), checkpoint=ckpt)
+    rel = analyze_relaxation(res.times, res.positions, conf.species, conf.box,
+                             conf.mixture.sigma, k=2 * np.pi)
+    return np.asarray(res.times), rel.fs_cr[0], rel.fs[0], rel.alpha2_cr
+
+
+def _tau_alpha(scale: Scale, cache: Path, seed, n_jobs, progress: bool) -> dict:
+    """tau_alpha^CR from F_s^CR averaged over the first configurations (checkpointed runs,
+    in parallel over configurations; the run length doubles until F_s^CR < 1/e)."""
+    from .dynamics import relaxation_time
 
     path = cache / "tau_alpha.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
+    (cache / "tau_alpha").mkdir(parents=True, exist_ok=True)
     n_sweeps = int(scale.tau_sweeps_guess)
-    k = 2 * np.pi
-    use = configs[: scale.n_tau_configurations]
-    seeds = seed.spawn(len(use) * 8)
-    attempt = 0
-    while True:
-        curves = []
-        times = None
-        for c, conf in enumerate(use):
-            res = run_mc(conf, scale.temperature, n_sweeps,
-                         max_displacement=scale.max_displacement,
-                         seed=seeds[attempt * len(use) + c],
-                         sample_times=log_linear_times(n_sweeps), progress=progress)
-            rel = analyze_relaxation(res.times, res.positions, conf.species, conf.box,
-                                     conf.mixture.sigma, k=k)
-            curves.append((rel.fs_cr[0], rel.fs[0], rel.alpha2_cr))
-            times = res.times
-        fs_cr = np.mean([c[0] for c in curves], axis=0)
-        fs = np.mean([c[1] for c in curves], axis=0)
-        alpha2 = np.mean([c[2] for c in curves], axis=0)
-        if fs_cr[-1] < 1 / np.e or attempt == 7:
+    n_use = min(scale.n_tau_configurations, scale.n_configurations)
+    max_attempts = 8
+    seeds = seed.spawn(n_use * max_attempts)
+    for attempt in range(max_attempts):
+        jobs = [(scale, str(_config_path(cache, c)), n_sweeps, seeds[attempt * n_use + c],
+                 str(cache / "tau_alpha" / f"run_{attempt}_{c:03d}.ckpt.npz"))
+                for c in range(n_use)]
+        bar = _progress(n_use, f"tau_alpha ({n_sweeps} sweeps)", progress)
+        runs = _parallel_map(_relaxation_run, jobs, n_jobs, bar)
+        if bar is not None:
+            bar.close()
+        times = runs[0][0]
+        fs_cr = np.mean([r[1] for r in runs], axis=0)
+        fs = np.mean([r[2] for r in runs], axis=0)
+        alpha2 = np.mean([r[3] for r in runs], axis=0)
+        if fs_cr[-1] < 1 / np.e:
             break
-        attempt += 1
         n_sweeps *= 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -370,15 +404,17 @@ def _tau_alpha(scale: Scale, configs, seed, cache: Path, progress: bool) -> dict
     result = {
         "tau_alpha_cr_sweeps": tau_cr,
         "tau_alpha_plain_sweeps": tau,
-        "k": k,
+        "k": 2 * np.pi,
         "n_sweeps_measured": n_sweeps,
-        "n_configurations_used": len(use),
+        "n_configurations_used": n_use,
         "alpha2_cr_max": float(np.max(alpha2)),
         "times": np.asarray(times).tolist(),
         "fs_cr": fs_cr.tolist(),
         "fs": fs.tolist(),
     }
     _atomic_json(path, result)
+    for f in (cache / "tau_alpha").glob("*.ckpt.npz"):
+        f.unlink()
     return result
 
 
@@ -418,6 +454,7 @@ class SimulationResult:
     bond_breaking: list  # per configuration, (N,)
     tau_alpha: dict
     stage_seconds: dict
+    drifting: list = field(default_factory=list)  # configurations whose energy still drifted
 
     def metadata(self) -> dict:
         return {
@@ -431,6 +468,8 @@ class SimulationResult:
             "alpha2_cr_max": self.tau_alpha.get("alpha2_cr_max"),
             "equilibration_sweeps": self.scale.equilibration_sweeps,
             "swap_probability": self.scale.swap_probability,
+            "n_tau_configurations": self.tau_alpha.get("n_configurations_used"),
+            "equilibration_energy_drifting": list(self.drifting),
         }
 
 
@@ -457,7 +496,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     (cache / "propensity").mkdir(parents=True, exist_ok=True)
     timings = _load_timings(cache)
     say = log or (lambda s: None)
-    config_seeds, tau_seed = _seeds(scale)
+    equil_seeds, traj_seeds, tau_seed = _seeds(scale)
 
     t0 = time.perf_counter()
     todo = [i for i in range(scale.n_configurations) if not _config_path(cache, i).exists()]
@@ -469,19 +508,27 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     if bar is not None:
         bar.update(scale.n_configurations - len(todo))
     _parallel_map(_equilibrate_one,
-                  [(scale, i, config_seeds[i].spawn(2)[0], str(cache)) for i in todo],
+                  [(scale, i, equil_seeds[i], str(cache)) for i in todo],
                   n_jobs, bar)
     if bar is not None:
         bar.close()
     configs = [_load_config(_config_path(cache, i), scale.preset)
                for i in range(scale.n_configurations)]
+    drifting = []
+    for i in range(scale.n_configurations):
+        with np.load(_config_path(cache, i)) as f:
+            if not bool(f["flat"]):
+                drifting.append(i)
+    if drifting:
+        say(f"      warning: the energy still drifts at the end of equilibration in "
+            f"configurations {drifting}; raise --equilibration-sweeps (>= 30 tau_alpha)")
     if todo:
         timings["equilibrate"] = timings.get("equilibrate", 0.0) + time.perf_counter() - t0
 
     t0 = time.perf_counter()
     say("[2/6] tau_alpha from F_s^CR(k = 2 pi, t) = 1/e (plain MC)")
     cached_tau = (cache / "tau_alpha.json").exists()
-    tau = _tau_alpha(scale, configs, tau_seed, cache, progress)
+    tau = _tau_alpha(scale, cache, tau_seed, n_jobs, progress)
     if not cached_tau:
         timings["tau_alpha"] = time.perf_counter() - t0
     n_sweeps = max(1, int(round(tau["tau_alpha_cr_sweeps"])))
@@ -495,8 +542,6 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     say(f"[3/6] iso-configurational propensity: {scale.n_trajectories} trajectories x "
         f"{scale.n_configurations} configurations of {n_sweeps} sweeps "
         f"({len(pairs) - len(todo)} cached)")
-    traj_seeds = [config_seeds[i].spawn(2)[1].spawn(scale.n_trajectories)
-                  for i in range(scale.n_configurations)]
     bar = _progress(len(pairs), "propensity", progress)
     if bar is not None:
         bar.update(len(pairs) - len(todo))
@@ -523,7 +568,7 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
                 b.append(f["bond_breaking"])
         prop.append(np.mean(d, axis=0))
         bb.append(np.mean(b, axis=0))
-    return SimulationResult(scale, configs, prop, bb, tau, timings)
+    return SimulationResult(scale, configs, prop, bb, tau, timings, drifting)
 
 
 def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
@@ -613,7 +658,15 @@ def run_pipeline(
         metadata = {"source": f"simulated by this run (scale {scale.name})", **sim.metadata()}
         stage_seconds = {**_load_timings(cache), **sim.stage_seconds}
 
-    _check_cache_key(cache, "analysis", scale.analysis_key())
+    try:
+        _check_cache_key(cache, "analysis", scale.analysis_key())
+    except ValueError:
+        # Analysis settings changed (e.g. --max-d): the analyses are cheap, so redo them
+        # on the cached data instead of refusing.
+        say("      analysis settings changed: recomputing the analyses")
+        (cache / "study.joblib").unlink(missing_ok=True)
+        (cache / "analysis_settings.json").unlink()
+        _check_cache_key(cache, "analysis", scale.analysis_key())
     say("[4/6] structural descriptors (60 columns)")
     t0 = time.perf_counter()
     had = (cache / "descriptors.npz").exists()

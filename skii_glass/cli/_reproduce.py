@@ -28,14 +28,18 @@ Stages (each cached in OUT/cache; run the same command again to resume after a s
      with the paper's numbers beside ours
 
 Scales:
-  quick   (default) N = 400, 4 configurations x 10 trajectories, T = 1.0, delta = 0.2:
+  quick   (default) N = 400, 4 configurations x 10 trajectories, T = 1.0, delta = 0.2,
+          4e4 equilibration sweeps (~30 tau_alpha):
           minutes on 2 cores. T = 1.0 is far above the glass regime (weak dynamic
           heterogeneity), so this checks the machinery, not the physics.
-  paper   N = 4000, 10 configurations x 30 trajectories, T = 0.55 (tau_alpha ~ 2e4
-          sweeps), swap-MC equilibration: about a day on 2 cores. Spread the trajectories
-          over a Dask cluster with --dask-scheduler tcp://HOST:8786 (all stages use joblib).
-  bundle  the settings of the packaged dataset (N = 1290, 10 x 30, T = 0.55): hours.
-  --from-bundled skips stages 1-3 and analyses the packaged dataset (seconds).
+  paper   N = 4000, 10 configurations x 30 trajectories, T = 0.55 (tau_alpha ~ 2.4e4
+          sweeps), swap-MC equilibration: ~3e10 trial moves, a few hours on 2 cores. Spread
+          the 300 trajectories over a Dask cluster with --dask-scheduler tcp://HOST:8786
+          (all stages use joblib; OUT must be on a shared file system).
+  bundle  the settings of the packaged dataset (N = 1290, 10 x 30, T = 0.55): ~1 hour.
+  --from-bundled skips stages 1-3 and analyses the packaged dataset: no simulation, a
+          few minutes on 2 cores (10 x 1290 particles; the leave-one-configuration-out
+          information-imbalance selection dominates; --max-d 5 makes it faster).
 """
 
 EPILOG = """\

@@ -1,0 +1,193 @@
+"""End-to-end test of ``skii-glass reproduce`` and ``make-dataset`` at the tiny scale."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skii_glass import datasets, pipeline
+from skii_glass.cli import main
+from skii_glass.report import FIGURES
+
+SUMMARY_KEYS = {
+    "n_configurations",
+    "n_particles",
+    "temperature",
+    "tau_alpha_sweeps",
+    "wall_seconds",
+    "best_feature",
+    "best_abs_pearson",
+    "abs_pearson_by_feature",
+    "regression_abs_pearson",
+}
+METHODS = {"ii_supervised", "ii_unsupervised", "lasso", "random", "sfs", "mutual_info"}
+TINY = ["--scale", "tiny", "--quiet", "--max-d", "3"]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reproduce")
+    rc = main(["reproduce", *TINY, "--out", str(out)])
+    assert rc == 0
+    return out
+
+
+def _check_outputs(out: Path, max_d: int, n_configurations: int) -> dict:
+    summary = json.loads((out / "summary.json").read_text())
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["n_configurations"] == n_configurations
+    assert len(summary["abs_pearson_by_feature"]) == 60
+    assert summary["best_feature"] in summary["abs_pearson_by_feature"]
+    assert 0 <= summary["best_abs_pearson"] <= 1
+    assert summary["best_abs_pearson"] == max(summary["abs_pearson_by_feature"].values())
+    assert set(summary["regression_abs_pearson"]) == METHODS
+    for curve in summary["regression_abs_pearson"].values():
+        assert len(curve) == max_d and all(0 <= v <= 1 for v in curve)
+    assert summary["tau_alpha_sweeps"] > 0 and summary["wall_seconds"] > 0
+
+    import matplotlib.image as mpimg
+
+    for name in FIGURES:
+        img = mpimg.imread(out / "figures" / name)
+        assert img.ndim == 3 and img.shape[0] > 300 and img.shape[1] > 500, name
+        assert img[..., :3].std() > 0.05, f"{name} looks blank"
+
+    tables = sorted((out / "tables").glob("*.csv"))
+    assert len(tables) == 11
+    for t in tables:
+        df = pd.read_csv(t)
+        assert len(df) > 0, t.name
+    reg = pd.read_csv(out / "tables" / "fig7_regression.csv")
+    assert set(reg["method"]) == METHODS and reg["d"].max() == max_d
+    pear = pd.read_csv(out / "tables" / "fig4a_pearson.csv")
+    assert len(pear) == 60 and not pear["abs_mean_r"].isna().any()
+
+    text = (out / "report.md").read_text()
+    for name in FIGURES:
+        assert f"figures/{name}" in text
+    assert "no information from the test configuration leaks" in text
+    assert summary["best_feature"] in text
+    return summary
+
+
+def test_reproduce_tiny_end_to_end(tiny_run):
+    summary = _check_outputs(tiny_run, max_d=3, n_configurations=3)
+    assert summary["n_particles"] == 128 and summary["temperature"] == 2.0
+    tau = json.loads((tiny_run / "cache" / "tau_alpha.json").read_text())
+    assert min(tau["fs_cr"]) < 1 / np.e < tau["fs_cr"][0]
+
+
+def test_reproduce_resumes_and_is_deterministic(tiny_run, tmp_path):
+    # Copy the finished run, drop one trajectory and every later stage: the re-run must
+    # recompute only those and give the same numbers (seeds do not depend on the order).
+    import shutil
+
+    out = tmp_path / "resume"
+    shutil.copytree(tiny_run, out)
+    cache = out / "cache"
+    kept = {p: p.stat().st_mtime_ns for p in (cache / "configurations").glob("*.npz")}
+    (cache / "propensity" / "config_001_traj_002.npz").unlink()
+    (cache / "descriptors.npz").unlink()
+    (cache / "study.joblib").unlink()
+    (out / "summary.json").unlink()
+    assert main(["reproduce", *TINY, "--out", str(out)]) == 0
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # equilibration not redone
+    assert (cache / "propensity" / "config_001_traj_002.npz").exists()
+    a = json.loads((tiny_run / "summary.json").read_text())
+    b = json.loads((out / "summary.json").read_text())
+    assert a["abs_pearson_by_feature"] == pytest.approx(b["abs_pearson_by_feature"], abs=1e-12)
+    assert a["regression_abs_pearson"] == b["regression_abs_pearson"]
+
+
+def test_reproduce_refuses_mixed_settings(tiny_run, capsys):
+    rc = main(["reproduce", *TINY, "--temperature", "1.5", "--out", str(tiny_run)])
+    assert rc == 2
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_changed_analysis_settings_reuse_the_simulation(tiny_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "redo"
+    shutil.copytree(tiny_run, out)
+    before = (out / "cache" / "tau_alpha.json").stat().st_mtime_ns
+    assert main(["reproduce", "--scale", "tiny", "--quiet", "--max-d", "2", "--out",
+                 str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(len(v) == 2 for v in summary["regression_abs_pearson"].values())
+    assert (out / "cache" / "tau_alpha.json").stat().st_mtime_ns == before
+
+
+def test_make_dataset_and_from_bundled(tiny_run, tmp_path):
+    # Same settings as the tiny run: make-dataset reuses its cached stages 1-3.
+    f = tmp_path / "tiny.npz"
+    assert main(["make-dataset", "--scale", "tiny", "--quiet", "--work", str(tiny_run),
+                 "--out", str(f)]) == 0
+    data = datasets.load_propensity(f)
+    assert len(data.configurations) == 3
+    assert all(c.n_particles == 128 for c in data.configurations)
+    assert data.temperature == 2.0 and data.tau_alpha > 0
+    assert data.metadata["preset"] == "ka2d" and "scale" in data.metadata
+    table = data.table()
+    assert table.shape == (3 * 128, 62)
+    # Propensities equal the simulated ones (stored as float32).
+    sim = pd.read_csv(tiny_run / "tables" / "fig4a_pearson_per_configuration.csv")
+    assert len(sim) == 3 * 60
+    cached = np.load(tiny_run / "cache" / "descriptors.npz")
+    np.testing.assert_allclose(table["propensity"], cached["propensity"], rtol=1e-6)
+
+    out = tmp_path / "bundled"
+    assert main(["reproduce", "--from-bundled", str(f), "--quiet", "--max-d", "2",
+                 "--out", str(out)]) == 0
+    summary = _check_outputs(out, max_d=2, n_configurations=3)
+    assert summary["source"].startswith("bundled dataset")
+    assert not (out / "cache" / "configurations").exists()  # no simulation happened
+
+
+def test_dataset_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        datasets.load_propensity(tmp_path / "missing.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip file")
+    with pytest.raises(ValueError, match="cannot read"):
+        datasets.load_propensity(bad)
+    other = tmp_path / "other.npz"
+    np.savez(other, positions=np.zeros((1, 3, 2)))
+    with pytest.raises(ValueError, match="missing"):
+        datasets.load_propensity(other)
+
+
+def test_scale_validation():
+    with pytest.raises(ValueError, match="unknown scale"):
+        pipeline.get_scale("huge")
+    with pytest.raises(ValueError, match="at least 2 configurations"):
+        pipeline.get_scale("tiny", n_configurations=1)
+    with pytest.raises(ValueError, match="temperature"):
+        pipeline.get_scale("tiny", temperature=-1.0)
+    s = pipeline.get_scale("paper")
+    assert (s.n_particles, s.n_configurations, s.n_trajectories, s.temperature) == (
+        4000, 10, 30, 0.55)
+    assert s.swap_probability > 0
+
+
+def test_help_mentions_the_physics(capsys):
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    text = capsys.readouterr().out
+    for word in ("tau_alpha", "propensity", "Dask", "--from-bundled", "--scale"):
+        assert word in text
+    assert os.environ.get("MPLBACKEND", "Agg") == "Agg"
+
+
+def test_bundled_dataset_loads_or_says_how_to_make_it():
+    if datasets._default_path().exists():
+        data = datasets.load_propensity(descriptors=False)
+        assert len(data.configurations) >= 10
+        assert data.temperature <= 0.55 and data.tau_alpha > 0
+        assert all(np.all(np.isfinite(p)) and p.min() >= 0 for p in data.propensity)
+    else:
+        with pytest.raises(FileNotFoundError, match="make-dataset --scale bundle"):
+            datasets.load_propensity()
