@@ -1,7 +1,8 @@
 """Sphinx configuration of the skii documentation.
 
-Everything is built offline: no intersphinx, no remote images; the pydata theme's assets
-are packaged with it and MathJax renders formulas in the reader's browser.
+Everything is built offline and the site works offline: no intersphinx, no remote images
+or scripts; the pydata theme's assets are packaged with it and formulas are rendered to
+SVG at build time by matplotlib's mathtext (``_ext/mpl_math.py``), not by MathJax.
 """
 
 import os
@@ -29,13 +30,13 @@ version = release = skii.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
     "cli_help",
     "plain_docstrings",
+    "mpl_math",
 ]
 
 templates_path = ["_templates"]
@@ -92,6 +93,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skii {release}"
 html_static_path = ["_static"]
 html_css_files = ["skii.css"]
+html_math_renderer = "mpl_math"
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,

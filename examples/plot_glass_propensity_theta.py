@@ -58,8 +58,8 @@ print(f"N = {config.n_particles}, Pearson r(theta_L2.0, propensity) = {r:.3f}")
 sizes = np.diag(config.mixture.sigma)[config.species]
 fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), layout="constrained")
 for ax, values, title, cmap in [
-    (axes[0], propensity, "propensity |Δr^CR(τ_α)|", "inferno"),
-    (axes[1], theta, "Θ coarse-grained over L = 2 (theta_L2.0)", "inferno"),
+    (axes[0], propensity, r"propensity $|\Delta r^{CR}(\tau_\alpha)|$", "inferno"),
+    (axes[1], theta, r"$\Theta$ coarse-grained over L = 2 (theta_L2.0)", "inferno"),
 ]:
     # Marker area in points^2 for a diameter in data units: scale with the axes size.
     ax.set_xlim(0, config.box[0])
