@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,12 +51,18 @@ def build_c(src: Path, tmp: Path) -> Path | None:
     return tmp / "mc2d"
 
 
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_c(exe: Path, n: int, t: float, equil: int, sweeps: int, replicas: int) -> dict:
+    cpu0 = _child_cpu()
     out = subprocess.run(
         [str(exe), "-N", str(n), "-T", str(t), "-d", "0.1", "-e", str(equil), "-s", str(sweeps),
          "-S", "1", "-r", str(replicas), "-t", str(replicas)],
         check=True, capture_output=True, text=True).stdout
-    vals = {}
+    vals = {"cpu_s": _child_cpu() - cpu0}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) >= 2:
@@ -72,9 +79,11 @@ def prepared(n: int, t: float, equil: int, seed: int):
     return run_mc(start, t, equil, seed=seed + 1).final
 
 
-def ours_one(config, t: float, sweeps: int, seed: int) -> tuple[float, float, float]:
+def ours_one(config, t: float, sweeps: int, seed: int) -> tuple[float, float, float, float]:
+    cpu0 = time.thread_time()
     res = run_mc(config, t, sweeps, seed=seed)
-    return res.trial_moves_per_second, res.acceptance, res.energy_per_particle
+    cpu_rate = config.n_particles * sweeps / (time.thread_time() - cpu0)
+    return res.trial_moves_per_second, cpu_rate, res.acceptance, res.energy_per_particle
 
 
 def ours_replicas(configs, t: float, sweeps: int, seeds) -> float:
@@ -111,19 +120,24 @@ def main() -> None:
         for t in (float(x) for x in args.temperatures.split(",")):
             for n in (int(x) for x in args.sizes.split(",")):
                 conf = prepared(n, t, args.equil, seed=n)
-                rate, acc, e = ours_one(conf, t, args.sweeps, seed=3)
+                rate, cpu_rate, acc, e = ours_one(conf, t, args.sweeps, seed=3)
                 tag = f"N{n}_T{t}"
                 emit(f"ours_{tag}_moves_per_s_per_core", rate, "1/s")
+                emit(f"ours_{tag}_moves_per_cpu_s", cpu_rate, "1/s")
                 emit(f"ours_{tag}_acceptance", acc)
                 emit(f"ours_{tag}_e_pot_per_particle", e, "eps")
-                c_rate = float("nan")
+                c_rate = c_cpu_rate = float("nan")
                 if exe is not None:
                     c = run_c(exe, n, t, args.equil, args.sweeps, 1)
                     c_rate = c["moves_per_s_per_thread"]
+                    # CPU seconds of production = run minus an equilibration-only run
+                    c0 = run_c(exe, n, t, args.equil, 0, 1)
+                    c_cpu_rate = n * args.sweeps / max(c["cpu_s"] - c0["cpu_s"], 1e-9)
                     emit(f"c_{tag}_moves_per_s_per_core", c_rate, "1/s")
+                    emit(f"c_{tag}_moves_per_cpu_s", c_cpu_rate, "1/s")
                     emit(f"c_{tag}_acceptance", c["acceptance"])
                     emit(f"c_{tag}_e_pot_per_particle", c["e_pot_per_particle"], "eps")
-                rows.append((tag, rate, c_rate))
+                rows.append((tag, rate, c_rate, cpu_rate, c_cpu_rate))
         # replica parallel efficiency: 2 chains on 2 cores vs 1 chain
         n, t = 1290, 1.0
         confs = [prepared(n, t, args.equil, seed=s) for s in (11, 12)]
@@ -139,10 +153,13 @@ def main() -> None:
             c_speedup = c2 / c1
             emit("c_replicas_speedup_2_cores", c_speedup, "x")
     emit("loadavg_1min_after", os.getloadavg()[0])
-    print("\n# trial moves per second per core (ka2d, delta 0.1)")
-    print(f"# {'case':<14} {'ours':>10} {'C mc2d':>10} {'ours/C':>7}")
-    for tag, rate, c_rate in rows:
-        print(f"# {tag:<14} {rate:10.3e} {c_rate:10.3e} {rate / c_rate:7.2f}")
+    print("\n# trial moves per second per core (ka2d, delta 0.1); wall clock, and per CPU second")
+    print("# (the CPU-second figures are robust when other jobs load the machine)")
+    print(f"# {'case':<12} {'ours':>9} {'C mc2d':>9} {'ratio':>6} | {'ours/cpu-s':>10} "
+          f"{'C/cpu-s':>9} {'ratio':>6}")
+    for tag, rate, c_rate, cpu_rate, c_cpu in rows:
+        print(f"# {tag:<12} {rate:9.3e} {c_rate:9.3e} {rate / c_rate:6.2f} | {cpu_rate:10.3e} "
+              f"{c_cpu:9.3e} {cpu_rate / c_cpu:6.2f}")
     print(f"# 2 replicas on 2 cores: ours {two / one:.2f}x, C {c_speedup:.2f}x "
           "(target >= 1.8x; ours target >= 3.3e6 /s/core at N = 1290)")
 

@@ -30,14 +30,14 @@ import warnings
 
 import numpy as np
 
-from skii_glass.dynamics import (
-    cage_neighbors,
-    cage_relative_displacements,
-    relaxation_time,
-    remove_drift,
-)
+from skii_glass.dynamics import analyze_relaxation
 from skii_glass.simulation import equilibrate, run_mc
-from skii_glass.structure import demixing_indicator, global_bond_order, structure_factor
+from skii_glass.structure import (
+    demixing_indicator,
+    global_bond_order,
+    radial_distribution,
+    structure_factor,
+)
 
 REFERENCE = {  # T: (delta, tau_cr, tau, E/N, acceptance, equilibration)
     2.0: (0.1, 889, 548, -1.041, 0.73, 100_000),
@@ -57,8 +57,9 @@ def log_lags(max_lag: int, per_decade: int = 10) -> np.ndarray:
 
 def _late_peak(lags: np.ndarray, a: np.ndarray) -> list:
     """[value, lag] of the maximum of ``a`` after its first local minimum."""
-    rising = np.nonzero(np.diff(a) > 0)[0]
-    start = int(rising[0]) if rising.size else 0
+    # skip lag 0 (alpha2 = 0 there), then find where alpha2 starts to rise again
+    rising = np.nonzero(np.diff(a[1:]) > 0)[0]
+    start = int(rising[0]) + 1 if rising.size else 1
     i = start + int(np.argmax(a[start:]))
     return [float(a[i]), int(lags[i])]
 
@@ -105,43 +106,23 @@ def measure_relaxation(
                  progress=progress)
     t_prod = time.perf_counter() - t_start - t_eq
 
-    ks = np.asarray(ks, dtype=np.float64)
-    n_l = lags.size
-    acc = {name: np.zeros(n_l) for name in ("m2", "m4", "m2cr", "m4cr")}
-    fs = np.zeros((ks.size, n_l))
-    fs_cr = np.zeros((ks.size, n_l))
-    from scipy.special import j0
-
-    sig = config.mixture.sigma
-    for t0 in origins:
-        idx = np.searchsorted(res.times, t0 + lags)
-        pos = res.positions[idx]
-        nl = cage_neighbors(pos[0], config.species, config.box, sig, cutoff=cutoff)
-        dr = remove_drift(pos - pos[:1])
-        dr_cr = cage_relative_displacements(dr, nl)
-        for d, m2, m4, f in ((dr, "m2", "m4", fs), (dr_cr, "m2cr", "m4cr", fs_cr)):
-            r2 = np.einsum("tnd,tnd->tn", d, d)
-            acc[m2] += r2.mean(axis=1)
-            acc[m4] += (r2 * r2).mean(axis=1)
-            r = np.sqrt(r2)
-            for i, k in enumerate(ks):
-                f[i] += j0(k * r).mean(axis=1)
-    n_o = origins.size
-    for key in acc:
-        acc[key] /= n_o
-    fs /= n_o
-    fs_cr /= n_o
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alpha2 = np.where(acc["m2"] > 0, acc["m4"] / (2 * acc["m2"] ** 2) - 1, 0.0)
-        alpha2_cr = np.where(acc["m2cr"] > 0, acc["m4cr"] / (2 * acc["m2cr"] ** 2) - 1, 0.0)
-    lag_f = lags.astype(np.float64)
     with warnings.catch_warnings(record=True) as caught2:
         warnings.simplefilter("always", RuntimeWarning)
-        tau = [relaxation_time(lag_f, f) for f in fs]
-        tau_cr = [relaxation_time(lag_f, f) for f in fs_cr]
+        rel = analyze_relaxation(res.times, res.positions, config.species, config.box,
+                                 config.mixture.sigma, k=ks, cutoff=cutoff,
+                                 origins=origins, lags=lags)
+    ks = rel.k
+    tau, tau_cr = rel.tau.tolist(), rel.tau_cr.tolist()
+    alpha2, alpha2_cr = rel.alpha2, rel.alpha2_cr
+    acc = {"m2": rel.msd, "m2cr": rel.msd_cr}
+    fs, fs_cr = rel.fs, rel.fs_cr
+    n_o = origins.size
 
     final = res.final
-    _, _, smax = structure_factor(final, k_max=12.0, return_max=True)
+    k_sk, s_k, smax = structure_factor(final, k_max=12.0, return_max=True)
+    rdf = radial_distribution(final, r_max=5.0, bin_width=0.02)
+    first_min = {"total": rdf.first_minimum()}
+    first_min.update({f"{a}{b}": rdf.first_minimum((a, b)) for a, b in rdf.partial})
     out = {
         "temperature": temperature,
         "n_particles": n_particles,
@@ -175,6 +156,9 @@ def measure_relaxation(
         "psi10": global_bond_order(final, 10),
         "demixing": demixing_indicator(final),
         "sk_single_max": float(smax.max()),
+        "sk_peak_k": float(k_sk[np.argmax(np.where(k_sk > 3.0, s_k, 0.0))]),
+        "sk_peak": float(np.max(np.where(k_sk > 3.0, s_k, 0.0))),
+        "gr_first_minimum": first_min,
         "wall_seconds": {"equilibration": round(t_eq, 1), "production": round(t_prod, 1),
                          "total": round(time.perf_counter() - t_start, 1)},
         "warnings": [str(w.message) for w in [*caught, *caught2]],

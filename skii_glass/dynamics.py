@@ -489,56 +489,115 @@ def analyze_relaxation(
     *,
     k=2 * np.pi,
     cutoff: float = CAGE_CUTOFF,
+    origins=None,
+    lags=None,
 ) -> Relaxation:
-    """MSD, F_s, F_s^CR, alpha2 and tau_alpha of one unwrapped trajectory.
+    """MSD, F_s, F_s^CR, alpha2 and tau_alpha of an unwrapped trajectory.
+
+    With one time origin (default) frame 0 is the reference and the lags are
+    ``times - times[0]``. With ``origins`` and ``lags``, every origin ``t0`` and lag ``t``
+    uses the frames at ``t0`` and ``t0 + t`` (both must be among ``times``); neighbours,
+    drift and displacements are taken per origin and the moments ``<dr^2>``, ``<dr^4>`` and
+    ``F`` are averaged over origins before alpha2 and tau are formed (as the C reference
+    ``dyn2d`` does). Averaging over origins cuts the noise of tau a lot.
 
     Parameters
     ----------
     times : array of shape (n_times,)
-        Sample times (e.g. sweeps), starting with the reference frame.
+        Sample times (e.g. sweeps) of the frames.
     positions : array of shape (n_times, N, 2)
         Unwrapped positions.
     species, box, sigma
-        As for :func:`cage_neighbors`; neighbours come from frame 0.
+        As for :func:`cage_neighbors`; neighbours come from each origin's frame.
     k : float or sequence of float, default 2 pi
         Wavevector moduli.
     cutoff : float, default 1.4
         Cage-neighbour cutoff in units of sigma_ab.
+    origins, lags : arrays, optional
+        Time origins and lags (lags should start with 0), in the units of ``times``.
+
+    Returns
+    -------
+    Relaxation
+        ``times`` holds the lags.
 
     Examples
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> t = np.array([0.0, 1.0, 2.0, 4.0])
+    >>> t = np.arange(9.0)
     >>> x0 = rng.uniform(0, 10, (50, 2))
-    >>> pos = x0 + np.sqrt(t)[:, None, None] * rng.normal(0, 0.3, (4, 50, 2))
-    >>> res = analyze_relaxation(t, pos, np.zeros(50, int), 10.0, [[1.0]], k=2 * np.pi)
-    >>> res.fs.shape, bool(res.tau[0] > 0)
-    ((1, 4), True)
+    >>> pos = x0 + np.cumsum(rng.normal(0, 0.2, (9, 50, 2)), axis=0)
+    >>> res = analyze_relaxation(t, pos, np.zeros(50, int), 10.0, [[1.0]],
+    ...                          origins=[0, 2, 4], lags=[0, 1, 2, 4])
+    >>> res.fs.shape, res.times.tolist()
+    ((1, 4), [0.0, 1.0, 2.0, 4.0])
     """
     pos = _as_trajectory(positions)
     t = np.asarray(times, dtype=np.float64)
     if t.shape != (pos.shape[0],):
         raise ValueError(f"times has shape {t.shape}, positions have {pos.shape[0]} frames")
     ks = np.atleast_1d(np.asarray(k, dtype=np.float64))
-    nl = cage_neighbors(pos[0], species, box, sigma, cutoff=cutoff)
-    dr = displacements(pos)
-    dr_cr = cage_relative_displacements(dr, nl)
-    fs = self_intermediate_scattering(dr, ks)
-    fs_cr = self_intermediate_scattering(dr_cr, ks)
+    if (origins is None) != (lags is None):
+        raise ValueError("give both origins and lags, or neither")
+    if origins is None:
+        frames = [np.arange(t.size)]
+        lag_t = t - t[0]
+    else:
+        origins = np.atleast_1d(np.asarray(origins, dtype=np.float64))
+        lag_t = np.atleast_1d(np.asarray(lags, dtype=np.float64))
+        if origins.size == 0 or lag_t.size == 0:
+            raise ValueError("origins and lags must not be empty")
+        if lag_t[0] != 0 or np.any(np.diff(lag_t) <= 0):
+            raise ValueError("lags must start at 0 and increase strictly")
+        order = np.argsort(t)
+        frames = []
+        for t0 in origins:
+            want = t0 + lag_t
+            j = np.searchsorted(t[order], want)
+            j = np.minimum(j, t.size - 1)
+            found = order[j]
+            if not np.array_equal(t[found], want):
+                missing = want[t[found] != want][0]
+                raise ValueError(f"no frame at time {missing:g} (origin {t0:g}) in times")
+            frames.append(found)
+    n_o = len(frames)
+    m2 = np.zeros(lag_t.size)
+    m4 = np.zeros(lag_t.size)
+    m2c = np.zeros(lag_t.size)
+    m4c = np.zeros(lag_t.size)
+    fs = np.zeros((ks.size, lag_t.size))
+    fs_cr = np.zeros((ks.size, lag_t.size))
+    for idx in frames:
+        p = pos[idx]
+        nl = cage_neighbors(p[0], species, box, sigma, cutoff=cutoff)
+        dr = displacements(p)
+        dr_cr = cage_relative_displacements(dr, nl)
+        for d, a2, a4, f in ((dr, m2, m4, fs), (dr_cr, m2c, m4c, fs_cr)):
+            r2 = np.einsum("tnd,tnd->tn", d, d)
+            a2 += r2.mean(axis=1) / n_o
+            a4 += (r2 * r2).mean(axis=1) / n_o
+            f += np.array([j0(kk * np.sqrt(r2)).mean(axis=1) for kk in ks]) / n_o
+
+    def _alpha2(a2, a4):
+        out = np.zeros_like(a2)
+        ok = a2 > 0
+        out[ok] = a4[ok] / (2.0 * a2[ok] ** 2) - 1.0
+        return out
+
     with warnings.catch_warnings():
         warnings.simplefilter("always", RuntimeWarning)
-        tau = np.array([relaxation_time(t, f) for f in fs])
-        tau_cr = np.array([relaxation_time(t, f) for f in fs_cr])
+        tau = np.array([relaxation_time(lag_t, f) for f in fs])
+        tau_cr = np.array([relaxation_time(lag_t, f) for f in fs_cr])
     return Relaxation(
-        times=t,
+        times=lag_t,
         k=ks,
-        msd=mean_squared_displacement(dr),
-        msd_cr=mean_squared_displacement(dr_cr),
+        msd=m2,
+        msd_cr=m2c,
         fs=fs,
         fs_cr=fs_cr,
-        alpha2=non_gaussian_parameter(dr),
-        alpha2_cr=non_gaussian_parameter(dr_cr),
+        alpha2=_alpha2(m2, m4),
+        alpha2_cr=_alpha2(m2c, m4c),
         tau=tau,
         tau_cr=tau_cr,
     )

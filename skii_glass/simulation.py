@@ -437,7 +437,18 @@ def run_mc(
     ------
     ValueError
         Non-positive or non-finite temperature or displacement, overlapping particles,
-        a box too small for the cutoff, a corrupt checkpoint or one from another run.
+        a box too small for the cutoff, a corrupt checkpoint or one from another run, a
+        checkpoint without an explicit seed (it could never be resumed).
+
+    Examples
+    --------
+    >>> start = random_configuration("ka2d", 80, seed=0)
+    >>> res = run_mc(start, 2.0, 50, seed=1, sample_times=log_linear_times(50, 2, 1))
+    >>> res.times.tolist(), res.positions.shape
+    ([0, 1, 3, 7, 19, 50], (6, 80, 2))
+    >>> again = run_mc(start, 2.0, 50, seed=1, sample_times=[1, 3, 7, 19])
+    >>> bool((again.positions == res.positions).all())  # same seed, same bits
+    True
     """
     config = _check_config(config)
     temperature = float(temperature)
@@ -452,6 +463,8 @@ def run_mc(
     swap_p = float(swap_probability)
     if not (0.0 <= swap_p <= 1.0):
         raise ValueError(f"swap_probability must lie in [0, 1], got {swap_probability}")
+    if checkpoint is not None and seed is None:
+        raise ValueError("a checkpointed run needs an explicit seed, or it cannot be resumed")
     checkpoint_every = int(checkpoint_every)
     if checkpoint_every < 1:
         raise ValueError("checkpoint_every must be at least 1 sweep")

@@ -108,3 +108,14 @@ def test_simulate_help(capsys):
         main(["simulate", "--help"])
     text = capsys.readouterr().out
     assert "sweep" in text and "min(1, exp(-dE/T))" in text and "--max-displacement" in text
+
+
+def test_simulate_without_seed_resumes_with_the_stored_one(tmp_path, capsys):
+    args = [a for a in BASE if a not in ("--seed", "5")] + ["--out", str(tmp_path / "o")]
+    main(args)
+    first = last_json(capsys)
+    assert (tmp_path / "o" / "seed.txt").read_text().strip() == str(first["seed"])
+    main(args)
+    second = last_json(capsys)
+    assert second["seed"] == first["seed"]
+    assert second["energy_per_particle"] == first["energy_per_particle"]

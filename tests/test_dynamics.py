@@ -258,3 +258,48 @@ def test_analyze_relaxation_not_relaxed_gives_nan_and_warns():
         res = analyze_relaxation([0, 1, 2], pos, np.zeros(50, int), 10.0, [[1.0]])
     assert np.isnan(res.tau[0]) and np.isnan(res.tau_cr[0])
     assert any(issubclass(w.category, RuntimeWarning) for w in rec)
+
+
+def test_analyze_relaxation_single_origin_matches_building_blocks():
+    pos, species, box = _liquid_like(n=100, seed=12)
+    rng = np.random.default_rng(13)
+    traj = pos + np.cumsum(rng.normal(0, 0.1, (6, 100, 2)), axis=0)
+    times = np.arange(6.0) * 10
+    with pytest.warns(RuntimeWarning, match="never reached"):  # too short for k = 6
+        res = analyze_relaxation(times, traj, species, box, SIGMA, k=[6.0, 7.3])
+    nl = cage_neighbors(traj[0], species, box, SIGMA)
+    dr = displacements(traj)
+    cr = cage_relative_displacements(dr, nl)
+    np.testing.assert_allclose(res.msd, mean_squared_displacement(dr), rtol=1e-12)
+    np.testing.assert_allclose(res.fs_cr, self_intermediate_scattering(cr, [6.0, 7.3]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(res.alpha2_cr, non_gaussian_parameter(cr), rtol=1e-10,
+                               atol=1e-14)
+    np.testing.assert_array_equal(res.times, times)
+
+
+def test_analyze_relaxation_origin_average_vs_brute_force():
+    pos, species, box = _liquid_like(n=90, seed=14)
+    rng = np.random.default_rng(15)
+    times = np.arange(0, 13, dtype=float)
+    traj = pos + np.cumsum(rng.normal(0, 0.15, (13, 90, 2)), axis=0)
+    origins, lags = [0, 3, 6], [0, 1, 2, 6]
+    res = analyze_relaxation(times, traj, species, box, SIGMA, origins=origins, lags=lags)
+    m2 = np.zeros(4)
+    m4 = np.zeros(4)
+    f = np.zeros(4)
+    for t0 in origins:
+        sub = traj[[t0 + lag for lag in lags]]
+        nl = cage_neighbors(sub[0], species, box, SIGMA)
+        cr = cage_relative_displacements(displacements(sub), nl)
+        r2 = (cr**2).sum(-1)
+        m2 += r2.mean(1) / 3
+        m4 += (r2**2).mean(1) / 3
+        f += self_intermediate_scattering(cr, 2 * np.pi) / 3
+    np.testing.assert_allclose(res.msd_cr, m2, rtol=1e-12)
+    np.testing.assert_allclose(res.fs_cr[0], f, rtol=1e-12)
+    np.testing.assert_allclose(res.alpha2_cr[1:], m4[1:] / (2 * m2[1:] ** 2) - 1, rtol=1e-10)
+    with pytest.raises(ValueError, match="no frame at time 13"):
+        analyze_relaxation(times, traj, species, box, SIGMA, origins=[7], lags=[0, 6])
+    with pytest.raises(ValueError, match="both origins and lags"):
+        analyze_relaxation(times, traj, species, box, SIGMA, origins=[0])

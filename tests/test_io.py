@@ -2,6 +2,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skii_glass import Configuration, get_preset
 from skii_glass.io import (
@@ -241,3 +243,27 @@ def test_read_configuration_dispatch(tmp_path):
         read_configuration(tmp_path / "a.pdb")
     with pytest.raises(FileNotFoundError):
         read_configuration(tmp_path / "missing.xyz")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    lx=st.floats(0.5, 1e3),
+    ly=st.floats(0.5, 1e3),
+    seed=st.integers(0, 2**32 - 1),
+    t=st.integers(0, 10**12),
+)
+def test_xyz_round_trip_property(tmp_path_factory, n, lx, ly, seed, t):
+    rng = np.random.default_rng(seed)
+    box = np.array([lx, ly])
+    # include coordinates at the box edge and tiny/huge magnitudes
+    pos = rng.uniform(0, 1, (n, 2)) * box
+    pos[0] = [0.0, np.nextafter(ly, 0)]
+    c = Configuration(pos, rng.integers(0, 3, n), box)
+    p = tmp_path_factory.mktemp("rt") / "c.xyz"
+    write_xyz(p, [c, c], times=[0, t])
+    back, info = read_xyz(p, return_info=True)
+    np.testing.assert_array_equal(back.positions, c.positions)
+    np.testing.assert_array_equal(back.box, c.box)
+    np.testing.assert_array_equal(back.species, c.species)
+    assert info["time"] == t

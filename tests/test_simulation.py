@@ -397,6 +397,8 @@ def test_bad_input(liquid):
         random_configuration("ka2d", 100, density=5.0)
     with pytest.raises(TypeError, match="seed"):
         run_mc(liquid, 1.0, 1, seed="abc")
+    with pytest.raises(ValueError, match="explicit seed"):
+        run_mc(liquid, 1.0, 1, checkpoint="x.npz")
 
 
 def test_small_box_shrinks_skin():

@@ -97,7 +97,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="evenly spaced trajectory frames over the production run (default 10)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (numpy SeedSequence entropy); default: fresh entropy, "
-                        "reported in the JSON so the run can be repeated")
+                        "kept in OUT/seed.txt (a rerun resumes) and reported in the JSON")
     p.add_argument("--replicas", type=int, default=1, metavar="R",
                    help="independent chains (different seeds spawned from --seed), each in "
                         "OUT/replica_XXX (default 1)")
@@ -227,12 +227,18 @@ def run(args) -> int:
         args.n_particles = start.n_particles
     else:
         get_preset(args.preset)  # unknown preset: clear error before any work
-    seed = args.seed
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    root = np.random.SeedSequence(seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    seed = args.seed
+    seed_file = out / "seed.txt"
+    if seed is None:
+        # a fresh seed is kept in OUT so that rerunning the command resumes the same run
+        if seed_file.exists():
+            seed = int(seed_file.read_text().strip())
+        else:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+            seed_file.write_text(f"{seed}\n")
+    root = np.random.SeedSequence(seed)
     progress = not args.quiet
     if args.replicas == 1:
         summaries = [_one_replica(args, out, root.spawn(1)[0], start, progress)]
