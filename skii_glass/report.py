@@ -59,6 +59,8 @@ _DESC_STYLE = {
 # (T, delta); N = 1290, k = 2 pi, cage neighbours r < 1.4 sigma_ab.
 _KA2D_TAU_CR = {(2.0, 0.1): 889, (1.0, 0.1): 2920, (1.0, 0.2): 1350, (0.7, 0.1): 8180,
                 (0.6, 0.1): 14300, (0.6, 0.2): 8310, (0.5, 0.1): 40700}
+#: Written when :func:`write_report` gets the relaxation curves (simulated runs).
+RELAXATION_FIGURE = "relaxation_fs.png"
 #: Figure files written by :func:`write_report`.
 FIGURES: tuple[str, ...] = (
     "fig4a_pearson.png",
@@ -430,6 +432,10 @@ def _report_text(results: StudyResults, summary: dict, ref: PaperReference,
          if isinstance(metadata.get("wall_seconds"), int | float) else "n/a"),
         ("time per stage (s)", ", ".join(f"{k} {v:.1f}" for k, v in
                                          metadata.get("stage_seconds", {}).items()) or "n/a"),
+        ("dataset generation time (s)", ", ".join(
+            f"{k} {v:.0f}" for k, v in
+            (metadata.get("dataset_provenance") or {}).get("stage_seconds", {}).items())
+         or "n/a (simulated in this run)"),
         ("paper", "their ternary LJ model, T = 0.55 (glassy), N = 4000, 10 configurations, "
                   "30 trajectories"),
     ]
@@ -447,6 +453,8 @@ def _report_text(results: StudyResults, summary: dict, ref: PaperReference,
             f"origin of {metadata.get('n_tau_configurations', 'a few')} configuration(s) of "
             f"N = {metadata.get('n_particles')}, so expect scatter (one such run at N = 400, "
             "T = 1.0 gives 1150-2100 sweeps).\n")
+    if metadata.get("relaxation_figure"):
+        add(f"![relaxation](figures/{RELAXATION_FIGURE})\n")
     if metadata.get("equilibration_energy_drifting"):
         add("**Warning.** The potential energy was still drifting at the end of the "
             "equilibration of configurations "
@@ -738,8 +746,31 @@ def _comparison_table(results: StudyResults, ref: PaperReference) -> pd.DataFram
     return pd.DataFrame(rows, columns=["quantity", "key", "ours", "paper"])
 
 
+def _fig_relaxation(relaxation: Mapping, tau: float | None, path: Path) -> None:
+    plt = _plt()
+    t = np.asarray(relaxation["times"], dtype=float)
+    keep = t > 0
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ax.semilogx(t[keep], np.asarray(relaxation["fs_cr"])[keep], "-o", ms=3,
+                label=r"cage-relative $F_s^{CR}(k = 2\pi, t)$")
+    ax.semilogx(t[keep], np.asarray(relaxation["fs"])[keep], "--", color="gray",
+                label=r"plain $F_s(k = 2\pi, t)$")
+    ax.axhline(1 / np.e, color="k", lw=0.8, ls=":", label="1/e")
+    if tau:
+        ax.axvline(tau, color="tab:red", lw=1, label=rf"$\tau_\alpha^{{CR}}$ = {tau:.0f} sweeps")
+    ax.set_xlabel("t (MC sweeps)")
+    ax.set_ylabel("self-intermediate scattering function")
+    ax.set_ylim(-0.05, 1.05)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(r"Relaxation: the propensity is measured at $t = \tau_\alpha^{CR}$",
+                 fontsize=10)
+    _savefig(fig, path)
+    plt.close(fig)
+
+
 def write_report(results: StudyResults, out_dir: str | os.PathLike,
-                 metadata: Mapping | None = None) -> dict:
+                 metadata: Mapping | None = None, relaxation: Mapping | None = None) -> dict:
     """Write figures, tables, ``report.md`` and ``summary.json`` into ``out_dir``.
 
     Parameters
@@ -752,11 +783,27 @@ def write_report(results: StudyResults, out_dir: str | os.PathLike,
         Facts about the data: ``temperature``, ``n_particles``, ``tau_alpha_sweeps``,
         ``wall_seconds``, ``n_trajectories``, ``preset``, ``source``, ... They are copied
         into ``summary.json``.
+    relaxation : mapping, optional
+        ``times``, ``fs_cr``, ``fs``: the F_s curves behind tau_alpha; adds a figure.
 
     Returns
     -------
     dict
         The summary written to ``summary.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np, pandas as pd
+    >>> from skii_glass.study import run_study
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame({"theta_L2.0": rng.normal(size=60), "rho_L1.0": rng.normal(size=60)})
+    >>> t["propensity"] = t["theta_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> res = run_study(t, n_path_features=2, max_d=2, n_random_draws=5)
+    >>> summary = write_report(res, tempfile.mkdtemp(), {"temperature": 0.55})
+    >>> summary["best_feature"], len(summary["regression_abs_pearson"]["lasso"])
+    ('theta_L2.0', 2)
     """
     metadata = dict(metadata or {})
     out = Path(out_dir)
@@ -779,6 +826,9 @@ def write_report(results: StudyResults, out_dir: str | os.PathLike,
     _fig5(results.supervised_summary, ref, fig / FIGURES[3])
     _fig6(results.unsupervised_summary, ref, fig / FIGURES[4])
     _fig7(results.regression_summary, ref, fig / FIGURES[5])
+    if relaxation is not None:
+        _fig_relaxation(relaxation, metadata.get("tau_alpha_sweeps"), fig / RELAXATION_FIGURE)
+        metadata["relaxation_figure"] = True
 
     summary = build_summary(results, metadata)
     _atomic_write_text(out / "report.md", _report_text(results, summary, ref, metadata))

@@ -71,6 +71,31 @@ REGRESSION_METHODS: tuple[str, ...] = (
 )
 
 
+# ----------------------------------------------------------------------------- workers
+
+
+def _threads_per_worker(n_jobs) -> int:
+    """numba threads for each of joblib's workers: cores // workers (no oversubscription)."""
+    import os
+
+    from joblib import effective_n_jobs
+
+    workers = max(1, effective_n_jobs(n_jobs))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _in_worker(fn, n_threads: int, *args, **kwargs):
+    """Run ``fn`` with the numba thread count set for this worker, then restore it."""
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        numba.set_num_threads(previous)
+
+
 # ----------------------------------------------------------------------------- input
 
 
@@ -289,8 +314,10 @@ def single_feature_imbalances(
     st = as_study_table(table, **kwargs)
     Xz = zscore_per_group(st.X, st.groups)
     yz = zscore_per_group(st.y, st.groups)
+    nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_single_feature_imbalances_one)(
+        delayed(_in_worker)(
+            _single_feature_imbalances_one, nt,
             Xz[st.groups == c], yz[st.groups == c], st.feature_names, c, n_neighbors, ties
         )
         for c in st.configurations
@@ -370,8 +397,11 @@ def greedy_paths(
         raise ValueError("n_features must be at least 1")
     Xz = zscore_per_group(st.X, st.groups)
     yz = zscore_per_group(st.y, st.groups)
+    nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_path_one)(
+        delayed(_in_worker)(
+            _path_one,
+            nt,
             Xz[st.groups == c],
             yz[st.groups == c],
             st.feature_names,
@@ -432,18 +462,34 @@ def lasso_select(X: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
     >>> lasso_select(X, y, 1).tolist(), sorted(lasso_select(X, y, 2).tolist())
     ([2], [0, 2])
     """
-    from sklearn.linear_model import lars_path
-
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n_feat = X.shape[1]
     if not 1 <= d <= n_feat:
         raise ValueError(f"d must be between 1 and {n_feat}, got {d}")
-    Xc = X - X.mean(axis=0)
-    yc = y - y.mean()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ConvergenceWarning on degenerate/collinear columns
-        _, _, coefs = lars_path(Xc, yc, method="lasso", max_iter=max(500, 8 * n_feat))
+    return _LassoPath(X, y).select(d)
+
+
+class _LassoPath:
+    """The exact Lasso path of (X, y), computed once; :meth:`select` picks d features."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray):
+        from sklearn.linear_model import lars_path
+
+        self.Xc = X - X.mean(axis=0)
+        self.yc = y - y.mean()
+        n_feat = X.shape[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning on collinear columns
+            _, _, self.coefs = lars_path(self.Xc, self.yc, method="lasso",
+                                         max_iter=max(500, 8 * n_feat))
+
+    def select(self, d: int) -> np.ndarray:
+        return _select_from_path(self.coefs, self.Xc, self.yc, d)
+
+
+def _select_from_path(coefs: np.ndarray, Xc: np.ndarray, yc: np.ndarray, d: int) -> np.ndarray:
+    """See :func:`lasso_select`."""
     nnz = np.count_nonzero(coefs, axis=0)
     exact = np.flatnonzero(nnz == d)
     if exact.size:
@@ -602,8 +648,9 @@ def _loco_fold(
             records.append((method, test_config, d, _abs_r(ols.predict(cols, Xte), yte),
                             ";".join(names[c] for c in cols)))
     if "lasso" in methods:
+        lasso = _LassoPath(Xtr, ytr)
         for d in range(1, max_d + 1):
-            cols = lasso_select(Xtr, ytr, d)
+            cols = lasso.select(d)
             records.append(("lasso", test_config, d, _abs_r(ols.predict(cols, Xte), yte),
                             ";".join(names[c] for c in cols)))
     if "random" in methods:
@@ -682,8 +729,11 @@ def loco_regression(
     if n_random_draws < 1:
         raise ValueError("n_random_draws must be at least 1")
     max_d = min(int(max_d), st.n_features)
+    nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_loco_fold)(
+        delayed(_in_worker)(
+            _loco_fold,
+            nt,
             st.X,
             st.y,
             st.groups,
@@ -774,7 +824,23 @@ def run_study(
     """Run every analysis of the paper's Figs. 4-7 on a study table.
 
     ``progress``, if given, is called with a short stage name before each analysis (the
-    CLI uses it to advance a progress bar).
+    CLI uses it to advance a progress bar). Other keyword arguments go to
+    :func:`as_study_table`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    >>> t["propensity"] = t["b"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> res = run_study(t, n_path_features=2, max_d=2, n_random_draws=5)
+    >>> res.pearson_summary.loc[res.pearson_summary["abs_mean_r"].idxmax(), "feature"]
+    'b'
+    >>> res.supervised_summary["most_common_feature"].iloc[0]
+    'b'
+    >>> sorted(res.regression_curves())[:3]
+    ['ii_supervised', 'ii_unsupervised', 'lasso']
     """
     def step(name):
         if progress is not None:

@@ -76,6 +76,8 @@ def _check_outputs(out: Path, max_d: int, n_configurations: int) -> dict:
 def test_reproduce_tiny_end_to_end(tiny_run):
     summary = _check_outputs(tiny_run, max_d=3, n_configurations=3)
     assert summary["n_particles"] == 128 and summary["temperature"] == 2.0
+    assert (tiny_run / "figures" / "relaxation_fs.png").stat().st_size > 10_000
+    assert "figures/relaxation_fs.png" in (tiny_run / "report.md").read_text()
     tau = json.loads((tiny_run / "cache" / "tau_alpha.json").read_text())
     assert min(tau["fs_cr"]) < 1 / np.e < tau["fs_cr"][0]
 

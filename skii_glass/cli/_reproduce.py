@@ -36,7 +36,9 @@ Scales:
           sweeps), swap-MC equilibration: ~3e10 trial moves, a few hours on 2 cores. Spread
           the 300 trajectories over a Dask cluster with --dask-scheduler tcp://HOST:8786
           (all stages use joblib; OUT must be on a shared file system).
-  bundle  the settings of the packaged dataset (N = 1290, 10 x 30, T = 0.55): ~1 hour.
+  bundle  the settings of the packaged dataset (N = 1290, 10 x 30, T = 0.55, delta = 0.2,
+          swap-MC equilibration): ~1 hour.
+  tiny    N = 128, 3 x 3, T = 2: seconds; for tests (numbers are meaningless).
   --from-bundled skips stages 1-3 and analyses the packaged dataset: no simulation, a
           few minutes on 2 cores (10 x 1290 particles; the leave-one-configuration-out
           information-imbalance selection dominates; --max-d 5 makes it faster).
