@@ -11,6 +11,19 @@ from functools import lru_cache
 import numpy as np
 
 
+@lru_cache(maxsize=2)
+def _small_equilibrated(temperature: float, delta: float):
+    """ka2d, N = 500, equilibrated at ``temperature`` with swap MC (seconds)."""
+    from skii_glass.simulation import equilibrate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a short equilibration, on purpose
+        config, _ = equilibrate("ka2d", temperature, n_particles=500, n_sweeps=4000,
+                                max_displacement=delta, swap_probability=0.2, seed=3,
+                                melt_sweeps=300, warn=False)
+    return config
+
+
 @lru_cache(maxsize=1)
 def sample():
     """(configuration, propensity, bond_breaking, caption) of one configuration."""
@@ -24,13 +37,8 @@ def sample():
     except FileNotFoundError:
         pass
     from skii_glass.propensity import iso_configurational
-    from skii_glass.simulation import equilibrate
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a short equilibration, on purpose
-        config, _ = equilibrate("ka2d", 1.0, n_particles=500, n_sweeps=4000,
-                                max_displacement=0.2, swap_probability=0.2, seed=3,
-                                melt_sweeps=300, warn=False)
+    config = _small_equilibrated(1.0, 0.2)
     res = iso_configurational(config, 1.0, [1350], n_trajectories=8, seed=4,
                               max_displacement=0.2)
     return (config, res.displacement[0], res.bond_breaking[0],
@@ -39,13 +47,13 @@ def sample():
 
 @lru_cache(maxsize=1)
 def relaxation(n_runs: int = 4):
-    """Relaxation at T = 1, delta = 0.2 from the sample configuration, averaged over
-    ``n_runs`` trajectories: (times, curves dict, tau_cr, tau_plain, T, delta)."""
+    """Relaxation at T = 1, delta = 0.2 from a small configuration equilibrated there,
+    averaged over ``n_runs`` trajectories: (times, curves, tau_cr, tau_plain, T, delta)."""
     from skii_glass.dynamics import analyze_relaxation, relaxation_time
     from skii_glass.simulation import log_linear_times, run_mc
 
-    config = sample()[0]
     t, delta = 1.0, 0.2
+    config = _small_equilibrated(t, delta)
     times = log_linear_times(6000, points_per_decade=12, n_linear=0)
     rels = []
     for seed in range(n_runs):
