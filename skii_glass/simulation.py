@@ -32,6 +32,13 @@ Swap equilibration at T = 0.5 (``swap_probability = 0.2``; swap acceptance 0.8%)
 the same melted start E/N is at -2.370 (flat) after 1.5e4 - 2e4 sweeps, the reference's
 -2.371 after 8e5 plain sweeps; plain MC is still at -2.29 and drifting after 4e4 sweeps.
 
+T = 0.4 (plain MC cannot equilibrate there): swap equilibration (p = 0.2, swap acceptance
+0.5%) is flat after ~5e3 sweeps; mean of the second halves of two 1e5-sweep runs:
+E/N = -2.480 +- 0.002. A plain-MC run started from one such configuration stays in its
+basin and averages anywhere between about -2.47 and -2.49 (slow structural fluctuations;
+no systematic shift in 8 swap/plain cycles: +0.001 +- 0.002), so quote the swap-ensemble
+value.
+
 Examples
 --------
 >>> from skii_glass.simulation import random_configuration, run_mc
