@@ -1,13 +1,20 @@
 """skii_glass: 2D Lennard-Jones glass-formers, dynamic propensity and structural
-descriptors for feature selection by information imbalance."""
+descriptors for feature selection by information imbalance.
+
+The most used names are re-exported here; each concept has its own module
+(:mod:`~skii_glass.models`, :mod:`~skii_glass.simulation`, :mod:`~skii_glass.dynamics`,
+:mod:`~skii_glass.propensity`, :mod:`~skii_glass.structure`,
+:mod:`~skii_glass.descriptors`, :mod:`~skii_glass.transformers`, :mod:`~skii_glass.io`,
+:mod:`~skii_glass.datasets`, :mod:`~skii_glass.study`).
+"""
 
 from .configuration import Configuration
+from .datasets import load_propensity
+from .io import read_configuration, write_configuration
 from .models import Mixture, get_preset
-
-__all__ = ["Configuration", "Mixture", "get_preset"]
-
-# Structural descriptors (issue 4).
-from .transformers import (  # noqa: E402
+from .propensity import PropensityResult, iso_configurational
+from .simulation import MCResult, equilibrate, random_configuration, run_mc
+from .transformers import (
     BondOrderDescriptors,
     CoordinationDescriptors,
     DensityDescriptors,
@@ -17,12 +24,24 @@ from .transformers import (  # noqa: E402
     configuration_groups,
 )
 
-__all__ += [
-    "StructuralDescriptors",
+__all__ = [
+    "BondOrderDescriptors",
+    "Configuration",
+    "CoordinationDescriptors",
     "DensityDescriptors",
     "EnergyDescriptors",
-    "BondOrderDescriptors",
+    "MCResult",
+    "Mixture",
+    "PropensityResult",
     "StericOrderDescriptors",
-    "CoordinationDescriptors",
+    "StructuralDescriptors",
     "configuration_groups",
+    "equilibrate",
+    "get_preset",
+    "iso_configurational",
+    "load_propensity",
+    "random_configuration",
+    "read_configuration",
+    "run_mc",
+    "write_configuration",
 ]
