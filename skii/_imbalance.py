@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
 
 from . import (
     _kernels,
     _numba_setup,  # noqa: F401  (thread-safe threading layer before compiling)
 )
+from ._parallel import call_with_threads, n_workers, threads_per_worker
 
 __all__ = ["information_imbalance", "information_imbalances", "imbalance_path"]
 
@@ -90,39 +90,17 @@ def _priorities(rng, n: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- threads
-def _numba_threads_per_worker(n_workers: int) -> int:
-    import numba
-
-    cores = os.cpu_count() or 1
-    return max(1, min(numba.config.NUMBA_NUM_THREADS, cores // max(1, n_workers)))
-
-
-def _call_with_threads(n_threads: int, func, *args):
-    import numba
-
-    previous = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        return func(*args)
-    finally:
-        numba.set_num_threads(previous)
-
-
-def _n_workers(n_jobs) -> int:
-    return effective_n_jobs(n_jobs) if n_jobs not in (None, 1) else 1
-
-
 def _map(func, tasks: Sequence[tuple], n_jobs) -> list:
     """Run func(*task) for every task; through joblib when n_jobs asks for workers.
 
     Each joblib worker gets cores // workers numba threads, so the two levels of
     parallelism never oversubscribe the machine.
     """
-    workers = min(_n_workers(n_jobs), len(tasks))
+    workers = n_workers(n_jobs, len(tasks))
     if workers <= 1:
         return [func(*t) for t in tasks]
-    n_threads = _numba_threads_per_worker(workers)
-    return Parallel(n_jobs=workers)(delayed(_call_with_threads)(n_threads, func, *t) for t in tasks)
+    n_threads = threads_per_worker(workers)
+    return Parallel(n_jobs=workers)(delayed(call_with_threads)(n_threads, func, *t) for t in tasks)
 
 
 # ----------------------------------------------------------------------------- imbalance
@@ -396,7 +374,7 @@ def imbalance_path(
         if candidates:
             # Independent tasks: every (group, chunk of candidates) pair. Candidates are
             # split only when there are fewer groups than workers.
-            n_chunks = max(1, min(len(candidates), _n_workers(n_jobs) // len(per_group)))
+            n_chunks = max(1, min(len(candidates), n_workers(n_jobs) // len(per_group)))
             chunks = np.array_split(np.asarray(candidates), n_chunks)
             tasks = []
             for xg, tt, ps, pt in per_group:

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from skii._parallel import call_with_threads, n_workers, threads_per_worker
+
 from .configuration import Configuration
 from .dynamics import (
     BOND_BREAK,
@@ -186,15 +188,10 @@ def _one_trajectory(
     bond_neighbors: NeighborList,
     break_cutoff: float,
     k: float,
-    n_threads: int,
 ):
     """Run one trajectory and reduce it to per-particle observables (runs in a worker)."""
-    import numba
-
     from .simulation import run_mc
 
-    # No oversubscription: each joblib worker uses its share of the cores for numba.
-    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
     res = run_mc(
         config,
         temperature,
@@ -282,7 +279,7 @@ def iso_configurational(
     >>> res.displacement.shape, res.bond_breaking.shape
     ((2, 64), (2, 64))
     """
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import Parallel, delayed
 
     from .simulation import check_overlaps
 
@@ -315,8 +312,9 @@ def iso_configurational(
         else cage_neighbors(config.positions, config.species, config.box, sigma,
                             cutoff=bond_cutoff)
     )
-    workers = max(1, min(effective_n_jobs(n_jobs), n_trajectories))
-    n_threads = max(1, (os.cpu_count() or 1) // workers)
+    # No oversubscription: each joblib worker uses its share of the cores for numba.
+    workers = n_workers(n_jobs, n_trajectories)
+    n_threads = threads_per_worker(workers)
 
     fingerprints = [
         _fingerprint(config, temperature, t, child, max_displacement, cutoff, bond_cutoff,
@@ -335,9 +333,9 @@ def iso_configurational(
     todo = [m for m in range(n_trajectories) if results[m] is None]
 
     tasks = (
-        delayed(_one_trajectory)(
-            config, temperature, t, children[m], max_displacement, neighbors, bond_nl,
-            break_cutoff, float(k), n_threads,
+        delayed(call_with_threads)(
+            n_threads, _one_trajectory, config, temperature, t, children[m], max_displacement,
+            neighbors, bond_nl, break_cutoff, float(k),
         )
         for m in todo
     )

@@ -42,6 +42,8 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from skii._parallel import call_with_threads, n_workers, threads_per_worker
+
 __all__ = [
     "StudyTable",
     "REGRESSION_METHODS",
@@ -76,24 +78,7 @@ REGRESSION_METHODS: tuple[str, ...] = (
 
 def _threads_per_worker(n_jobs) -> int:
     """numba threads for each of joblib's workers: cores // workers (no oversubscription)."""
-    import os
-
-    from joblib import effective_n_jobs
-
-    workers = max(1, effective_n_jobs(n_jobs))
-    return max(1, (os.cpu_count() or 1) // workers)
-
-
-def _in_worker(fn, n_threads: int, *args, **kwargs):
-    """Run ``fn`` with the numba thread count set for this worker, then restore it."""
-    import numba
-
-    previous = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(n_threads, numba.config.NUMBA_NUM_THREADS)))
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        numba.set_num_threads(previous)
+    return threads_per_worker(n_workers(n_jobs))
 
 
 # ----------------------------------------------------------------------------- input
@@ -316,8 +301,8 @@ def single_feature_imbalances(
     yz = zscore_per_group(st.y, st.groups)
     nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_in_worker)(
-            _single_feature_imbalances_one, nt,
+        delayed(call_with_threads)(
+            nt, _single_feature_imbalances_one,
             Xz[st.groups == c], yz[st.groups == c], st.feature_names, c, n_neighbors, ties
         )
         for c in st.configurations
@@ -399,9 +384,9 @@ def greedy_paths(
     yz = zscore_per_group(st.y, st.groups)
     nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_in_worker)(
-            _path_one,
+        delayed(call_with_threads)(
             nt,
+            _path_one,
             Xz[st.groups == c],
             yz[st.groups == c],
             st.feature_names,
@@ -731,9 +716,9 @@ def loco_regression(
     max_d = min(int(max_d), st.n_features)
     nt = _threads_per_worker(n_jobs)
     jobs = (
-        delayed(_in_worker)(
-            _loco_fold,
+        delayed(call_with_threads)(
             nt,
+            _loco_fold,
             st.X,
             st.y,
             st.groups,

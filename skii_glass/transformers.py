@@ -61,6 +61,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from skii._parallel import call_with_threads, n_workers, threads_per_worker
+
 from .configuration import Configuration
 from .descriptors import (
     DEFAULT_LENGTHS,
@@ -127,24 +129,6 @@ def configuration_groups(X) -> np.ndarray:
     configs = as_configuration_list(X)
     sizes = [c.n_particles for c in configs]
     return np.repeat(np.arange(len(configs), dtype=np.int64), sizes)
-
-
-def _numba_threads(n_workers: int) -> int:
-    import os
-
-    import numba
-
-    cores = os.cpu_count() or 1
-    return max(1, min(numba.config.NUMBA_NUM_THREADS, cores // max(1, n_workers)))
-
-
-def _describe_one(config, lengths, neighbor_cutoff, descriptors, n_threads):
-    import numba
-
-    if n_threads is not None:
-        # One joblib worker among several: share the cores instead of oversubscribing.
-        numba.set_num_threads(n_threads)
-    return structural_descriptors(config, lengths, neighbor_cutoff, descriptors)
 
 
 class _DescriptorTransformer(TransformerMixin, BaseEstimator):
@@ -232,12 +216,14 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
         if n_jobs is None or n_jobs == 1 or len(configs) == 1:
             blocks = [structural_descriptors(c, *args) for c in configs]
         else:
-            from joblib import Parallel, delayed, effective_n_jobs
+            from joblib import Parallel, delayed
 
-            workers = min(effective_n_jobs(n_jobs), len(configs))
-            threads = _numba_threads(workers)
+            # One joblib worker among several: share the cores instead of oversubscribing.
+            workers = n_workers(n_jobs, len(configs))
+            threads = threads_per_worker(workers)
             blocks = Parallel(n_jobs=workers)(
-                delayed(_describe_one)(c, *args, threads) for c in configs
+                delayed(call_with_threads)(threads, structural_descriptors, c, *args)
+                for c in configs
             )
         return np.vstack(blocks)
 
