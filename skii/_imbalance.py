@@ -24,7 +24,26 @@ _MODES = ("supervised", "unsupervised")
 
 
 class ConstantFeatureWarning(UserWarning):
-    """Constant features carry no neighbourhood information and are never candidates."""
+    """Constant features carry no neighbourhood information and are never candidates.
+
+    Issued by :func:`imbalance_path` (and so by the selector) when a column is constant
+    (within every group); such columns are appended at the end of the path.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skii import ConstantFeatureWarning, imbalance_path
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.column_stack([rng.normal(size=50), np.ones(50)])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     path = imbalance_path(X, X[:, 0])
+    >>> [issubclass(w.category, ConstantFeatureWarning) for w in caught]
+    [True]
+    >>> path["feature"].tolist()
+    [0, 1]
+    """
 
 
 # ----------------------------------------------------------------------------- validation

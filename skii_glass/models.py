@@ -71,6 +71,17 @@ class Mixture:
         ``(C0, C2, C4)``.
     description : str
         Provenance of the constants.
+
+    Examples
+    --------
+    A one-component LJ liquid (the smoothing shifts the well depth from -1):
+
+    >>> m = Mixture(name="mono", species=("A",), reference_counts=(1,),
+    ...             sigma=[[1.0]], epsilon=[[1.0]], density=0.9)
+    >>> m.n_species, m.counts(64).tolist(), round(m.box_side(64), 4)
+    (1, [64], 8.4327)
+    >>> np.round(m.pair_energy([2 ** (1 / 6), 3.0], 0, 0), 3).tolist()
+    [-0.883, 0.0]
     """
 
     name: str

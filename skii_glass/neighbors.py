@@ -38,6 +38,14 @@ class NeighborList:
         Minimum-image ``r_j - r_i``; empty when built with ``vectors=False``.
     r_max : float
         The (strict) search radius.
+
+    Examples
+    --------
+    >>> nl = neighbor_list([[0.5, 0.5], [1.5, 0.5], [5.0, 5.0]], box=10.0, r_max=1.2)
+    >>> nl.n_particles, nl.n_pairs, nl.counts.tolist()
+    (3, 2, [1, 1, 0])
+    >>> nl.query_indices.tolist(), nl.indices.tolist(), nl.distances.tolist()
+    ([0, 1], [1, 0], [1.0, 1.0])
     """
 
     offsets: np.ndarray
@@ -72,6 +80,29 @@ def check_positions_box(positions, box) -> tuple[np.ndarray, np.ndarray]:
     Positions are wrapped into ``[0, Lx) x [0, Ly)`` (periodic images are the same
     state). NaN/inf, wrong shapes, an empty array or a non-positive box raise
     ``ValueError``.
+
+    Parameters
+    ----------
+    positions : array_like of shape (N, 2)
+        Coordinates, in the box or not.
+    box : float or array_like of shape (2,)
+        Box sides ``(Lx, Ly)``.
+
+    Returns
+    -------
+    positions : float64 array of shape (N, 2)
+        Wrapped, C-contiguous copy.
+    box : float64 array of shape (2,)
+
+    Examples
+    --------
+    >>> pos, box = check_positions_box([[-0.5, 1.0], [3.0, 12.5]], 10.0)
+    >>> pos.tolist(), box.tolist()
+    ([[9.5, 1.0], [3.0, 2.5]], [10.0, 10.0])
+    >>> check_positions_box([[float("nan"), 0.0]], 10.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: positions contain NaN or infinite values
     """
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim != 2 or pos.shape[1] != 2:
@@ -95,6 +126,40 @@ def cell_list(positions: np.ndarray, box: np.ndarray, r_max: float) -> tuple:
     :func:`check_positions_box`. Returns ``(ncx, ncy, cell_of, cell_start,
     cell_particles)``: the particles of cell ``c = cx * ncy + cy`` are
     ``cell_particles[cell_start[c]:cell_start[c + 1]]``.
+
+    Parameters
+    ----------
+    positions : float64 array of shape (N, 2)
+        Wrapped positions.
+    box : float64 array of shape (2,)
+        Box sides.
+    r_max : float
+        Smallest cell side.
+
+    Returns
+    -------
+    ncx, ncy : int
+        Number of cells along x and y.
+    cell_of : int64 array of shape (N,)
+        Cell of each particle.
+    cell_start : int64 array of shape (ncx * ncy + 1,)
+        Offsets into ``cell_particles``.
+    cell_particles : int64 array of shape (N,)
+        Particle indices grouped by cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> pos, box = check_positions_box(rng.uniform(0, 10, (64, 2)), 10.0)
+    >>> ncx, ncy, cell_of, cell_start, cell_particles = cell_list(pos, box, 2.5)
+    >>> ncx, ncy, cell_start.shape
+    (4, 4, (17,))
+    >>> c = cell_of[0]
+    >>> 0 in cell_particles[cell_start[c]:cell_start[c + 1]]
+    True
+    >>> bool(np.array_equal(np.sort(cell_particles), np.arange(64)))
+    True
     """
     ncx, ncy = _k._cell_grid(box, float(r_max), positions.shape[0])
     cell_of, cell_start, cell_particles = _k.build_cells(positions, box, ncx, ncy)

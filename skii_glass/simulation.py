@@ -120,6 +120,17 @@ class MCResult:
         Verlet-list rebuilds.
     energy_error : float
         ``|E_running - E_recomputed| / N`` at the end: the bookkeeping check.
+    info : dict
+        The run's settings (temperature, max_displacement, skin, ...).
+
+    Examples
+    --------
+    >>> res = run_mc(random_configuration("ka2d", 64, seed=3), temperature=1.0, n_sweeps=5,
+    ...              seed=4)
+    >>> res.final.positions.shape, res.times.tolist(), res.energies.shape
+    ((64, 2), [0, 5], (5,))
+    >>> bool(res.energy_error < 1e-8), bool(res.energy_per_particle == res.energies.mean())
+    (True, True)
     """
 
     final: Configuration
