@@ -58,7 +58,45 @@ _KEYS = ("positions", "species", "box", "propensity", "bond_breaking", "temperat
 
 @dataclass
 class PropensityDataset:
-    """Configurations with their propensities (see :func:`load_propensity`)."""
+    """Configurations with their propensities (see :func:`load_propensity`).
+
+    Attributes
+    ----------
+    configurations : list of Configuration
+        Equilibrium configurations (all with the same N).
+    propensity, bond_breaking : list of ndarray of shape (N,)
+        Per-particle propensities of each configuration.
+    temperature : float
+        k_B T / eps_AA.
+    tau_alpha : float
+        tau_alpha^CR in MC sweeps (the propensity time).
+    metadata : dict
+        Provenance stored in the file, plus its ``sha256``.
+    path : Path
+        The file read.
+    descriptors : DataFrame or None
+        Structural descriptors, one row per particle (configurations stacked); None until
+        computed.
+    groups : ndarray or None
+        Configuration index of each descriptor row.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skii_glass.simulation import random_configuration
+    >>> confs = [random_configuration("ka2d", 150, seed=s) for s in (1, 2)]
+    >>> prop = np.random.default_rng(0).random((2, 150))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = save_propensity(os.path.join(tmp, "d.npz"), confs, prop, temperature=0.5,
+    ...                         tau_alpha=10.0)
+    ...     ds = load_propensity(f, descriptors=False)
+    >>> ds.descriptors is None, ds.tau_alpha
+    (True, 10.0)
+    >>> t = ds.table()
+    >>> t.shape, list(t.columns[-2:]), t["configuration"].unique().tolist()
+    ((300, 62), ['propensity', 'configuration'], [0, 1])
+    """
 
     configurations: list
     propensity: list[np.ndarray]
@@ -178,6 +216,16 @@ def load_propensity(
         ``propensity`` and ``bond_breaking`` (per configuration), ``temperature``,
         ``tau_alpha`` (sweeps), ``metadata`` (provenance), ``descriptors`` (DataFrame, one
         row per particle, configurations stacked) and :meth:`~PropensityDataset.table`.
+
+    Examples
+    --------
+    The bundled dataset (ka2d, 10 configurations of 1290 particles):
+
+    >>> d = load_propensity(descriptors=False)
+    >>> len(d.configurations), d.configurations[0].n_particles, d.temperature
+    (10, 1290, 0.55)
+    >>> d.metadata["preset"], d.propensity[0].shape, bool(d.tau_alpha > 0)
+    ('ka2d', (1290,), True)
     """
     from .configuration import Configuration
 

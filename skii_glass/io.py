@@ -581,7 +581,35 @@ def write_configuration(
     *,
     times: Sequence | None = None,
 ) -> None:
-    """Write configurations, choosing the format by extension (.xyz/.extxyz or .gsd)."""
+    """Write configurations, choosing the format by extension (.xyz/.extxyz or .gsd).
+
+    Parameters
+    ----------
+    path : path
+        Output file; ``.xyz``/``.extxyz`` write extended XYZ, ``.gsd`` needs the ``gsd``
+        package. Other extensions raise ``ValueError``.
+    configs : Configuration or iterable of Configuration
+        One frame or a trajectory.
+    times : sequence, optional
+        Time stamp of each frame.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skii_glass import Configuration
+    >>> c = Configuration([[0.5, 1.0], [2.0, 2.5]], ["A", "B"], box=3.0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "traj.xyz")
+    ...     write_configuration(path, [c, c], times=[0, 10])
+    ...     frames = read_xyz(path, None)
+    ...     last = read_configuration(path)
+    >>> len(frames), last.species_names.tolist()
+    (2, ['A', 'B'])
+    >>> write_configuration("c.pdb", c)
+    Traceback (most recent call last):
+    ...
+    ValueError: c.pdb: unknown configuration format '.pdb'; use .xyz/.extxyz or .gsd
+    """
     path = Path(path)
     if _kind(path) == "xyz":
         write_xyz(path, configs, times=times)

@@ -75,6 +75,21 @@ class PropensityResult:
     temperature, max_displacement : float
     seed_entropy : int
         ``SeedSequence(seed).entropy``: rerun with ``seed=seed_entropy`` to reproduce.
+    info : dict
+        Parallel settings, cutoffs, and trajectories run or read from the cache.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass.simulation import random_configuration
+    >>> c = random_configuration("ka2d", 64, seed=0)
+    >>> res = iso_configurational(c, 2.0, [4], n_trajectories=2, seed=5)
+    >>> res.n_trajectories, res.times.tolist(), res.per_trajectory_displacement.shape
+    (2, [4], (2, 1, 64))
+    >>> bool(np.allclose(res.displacement, res.per_trajectory_displacement.mean(axis=0)))
+    True
+    >>> list(res.to_frame().columns)[4:]
+    ['displacement_t4', 'displacement_plain_t4', 'bond_breaking_t4']
     """
 
     times: np.ndarray
