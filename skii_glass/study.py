@@ -86,7 +86,31 @@ def _threads_per_worker(n_jobs) -> int:
 
 @dataclass(frozen=True)
 class StudyTable:
-    """Validated arrays behind a study table."""
+    """Validated arrays behind a study table (built by :func:`as_study_table`).
+
+    Attributes
+    ----------
+    X : float64 array of shape (n_rows, n_features)
+        Feature columns.
+    y : float64 array of shape (n_rows,)
+        Propensity.
+    groups : array of shape (n_rows,)
+        Configuration id of each row.
+    feature_names : list of str
+    configurations : list
+        The distinct configuration ids, sorted.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> st = as_study_table(t)
+    >>> st.X.shape, st.y.shape, st.n_features, st.configurations
+    ((60, 3), (60,), 3, [0, 1, 2])
+    """
 
     X: np.ndarray  # (n_rows, n_features) float64
     y: np.ndarray  # (n_rows,) float64
@@ -247,6 +271,33 @@ def summarize_pearson(per_configuration: pd.DataFrame) -> pd.DataFrame:
     Columns: ``feature``, ``descriptor``, ``L``, ``mean_r`` (signed), ``abs_mean_r``
     (|mean r|, what the paper plots), ``mean_abs_r``, ``std_r`` and ``n_constant`` (number
     of configurations where the feature was constant). Rows keep the input feature order.
+    Feature names ``<descriptor>_L<length>`` are split into ``descriptor`` and ``L``.
+
+    Parameters
+    ----------
+    per_configuration : DataFrame
+        Output of :func:`pearson_per_configuration`.
+
+    Returns
+    -------
+    DataFrame
+        One row per feature.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> s = summarize_pearson(pearson_per_configuration(t))
+    >>> s[["feature", "descriptor", "L", "n_constant"]]
+      feature descriptor    L  n_constant
+    0  a_L1.0          a  1.0           0
+    1  a_L2.0          a  2.0           0
+    2       c          c  NaN           0
+    >>> s["abs_mean_r"].round(2).tolist()
+    [0.04, 0.94, 0.11]
     """
     order = pd.unique(per_configuration["feature"])
     g = per_configuration.groupby("feature", sort=False)
@@ -295,6 +346,38 @@ def single_feature_imbalances(
     Features and propensity are z-scored per configuration (paper Figs. 4b-d). Returns
     columns ``configuration``, ``feature``, ``delta_x_to_p``, ``delta_p_to_x``,
     ``constant``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Study table (see :func:`as_study_table`, which takes the other keyword arguments).
+    n_neighbors : int, default 1
+        Neighbour rank k of the information imbalance.
+    ties : str, default "average"
+        Tie handling, as in :func:`skii.information_imbalances`.
+    n_jobs : int, optional
+        joblib workers over configurations.
+
+    Returns
+    -------
+    DataFrame
+        One row per configuration and feature.
+
+    Examples
+    --------
+    The propensity follows ``a_L2.0``, so that feature predicts it best (smallest
+    Delta(x -> p)) in every configuration:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> imb = single_feature_imbalances(t)
+    >>> imb.shape
+    (9, 5)
+    >>> imb.loc[imb.groupby("configuration")["delta_x_to_p"].idxmin(), "feature"].tolist()
+    ['a_L2.0', 'a_L2.0', 'a_L2.0']
     """
     st = as_study_table(table, **kwargs)
     Xz = zscore_per_group(st.X, st.groups)
@@ -314,7 +397,30 @@ def single_feature_imbalances(
 
 
 def summarize_single_feature_imbalances(per_configuration: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over configurations of :func:`single_feature_imbalances`."""
+    """Mean and standard deviation over configurations of :func:`single_feature_imbalances`.
+
+    Parameters
+    ----------
+    per_configuration : DataFrame
+        Output of :func:`single_feature_imbalances`.
+
+    Returns
+    -------
+    DataFrame
+        One row per feature (input order): ``feature``, ``descriptor``, ``L``,
+        ``delta_x_to_p``, ``delta_x_to_p_std``, ``delta_p_to_x``, ``delta_p_to_x_std``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> s = summarize_single_feature_imbalances(single_feature_imbalances(t))
+    >>> s["feature"].tolist(), s["delta_x_to_p"].round(2).tolist()
+    (['a_L1.0', 'a_L2.0', 'c'], [1.1, 0.44, 1.05])
+    """
     order = pd.unique(per_configuration["feature"])
     g = per_configuration.groupby("feature", sort=False)
     out = pd.DataFrame(
@@ -373,6 +479,37 @@ def greedy_paths(
     Features (and the propensity) are z-scored per configuration. Returns the
     :func:`skii.imbalance_path` tables of all configurations stacked, with a leading
     ``configuration`` column.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Study table (see :func:`as_study_table`, which takes the other keyword arguments).
+    mode : {"supervised", "unsupervised"}
+        Predict the propensity, or the full feature set.
+    n_features : int, default 15
+        Path length (capped at the number of features).
+    n_neighbors, ties, random_state
+        As for :func:`skii.imbalance_path`.
+    n_jobs : int, optional
+        joblib workers over configurations.
+
+    Returns
+    -------
+    DataFrame
+        ``n_features`` rows per configuration.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> paths = greedy_paths(t, n_features=2)
+    >>> paths.shape
+    (6, 7)
+    >>> paths.loc[paths["n_features"] == 1, "feature_name"].tolist()
+    ['a_L2.0', 'a_L2.0', 'a_L2.0']
     """
     if mode not in ("supervised", "unsupervised"):
         raise ValueError(f"mode must be 'supervised' or 'unsupervised', got {mode!r}")
@@ -406,7 +543,33 @@ def summarize_paths(paths: pd.DataFrame) -> pd.DataFrame:
     """Average the per-configuration greedy paths over configurations at every d.
 
     The selected features differ between configurations; as in the paper, the imbalances
-    at step d are averaged regardless. ``first_feature`` is the most frequent step-d choice.
+    at step d are averaged regardless. ``most_common_feature`` is the most frequent step-d
+    choice.
+
+    Parameters
+    ----------
+    paths : DataFrame
+        Output of :func:`greedy_paths`.
+
+    Returns
+    -------
+    DataFrame
+        One row per d: mean and std of the imbalances and of the objective.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> s = summarize_paths(greedy_paths(t, n_features=2))
+    >>> s[["n_features", "most_common_feature"]]
+       n_features most_common_feature
+    0           1              a_L2.0
+    1           2                   c
+    >>> s["objective"].round(2).tolist()
+    [0.44, 0.48]
     """
     g = paths.groupby("n_features")
     out = pd.DataFrame(
@@ -704,6 +867,21 @@ def loco_regression(
     -------
     DataFrame
         Columns ``method``, ``test_configuration``, ``d``, ``abs_pearson``, ``features``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> reg = loco_regression(t, max_d=2, methods=["ii_supervised", "lasso"])
+    >>> reg.shape
+    (12, 5)
+    >>> reg.loc[reg["d"] == 1, "features"].unique().tolist()
+    ['a_L2.0']
+    >>> bool((reg["abs_pearson"] > 0.9).all())
+    True
     """
     st = as_study_table(table, **kwargs)
     unknown = set(methods) - set(REGRESSION_METHODS)
@@ -742,7 +920,33 @@ def loco_regression(
 
 
 def summarize_regression(per_fold: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation of |r| over held-out configurations, per method and d."""
+    """Mean and standard deviation of |r| over held-out configurations, per method and d.
+
+    Parameters
+    ----------
+    per_fold : DataFrame
+        Output of :func:`loco_regression`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``method``, ``d``, ``mean``, ``std``; methods in the order of
+        :data:`REGRESSION_METHODS`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> reg = loco_regression(t, max_d=2, methods=["lasso", "ii_supervised"])
+    >>> s = summarize_regression(reg)
+    >>> s[["method", "d"]].values.tolist()
+    [['ii_supervised', 1], ['ii_supervised', 2], ['lasso', 1], ['lasso', 2]]
+    >>> s["mean"].round(3).tolist()
+    [0.939, 0.941, 0.939, 0.941]
+    """
     g = per_fold.groupby(["method", "d"])["abs_pearson"]
     out = pd.DataFrame({"mean": g.mean(), "std": g.std(ddof=1).fillna(0.0)}).reset_index()
     order = {m: i for i, m in enumerate(REGRESSION_METHODS)}
@@ -755,7 +959,36 @@ def summarize_regression(per_fold: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class StudyResults:
-    """Every table of the study (per configuration and averaged)."""
+    """Every table of the study (per configuration and averaged), from :func:`run_study`.
+
+    Attributes
+    ----------
+    pearson, pearson_summary : DataFrame
+        :func:`pearson_per_configuration` and :func:`summarize_pearson` (Fig. 4a).
+    imbalances, imbalances_summary : DataFrame
+        :func:`single_feature_imbalances` and its summary (Figs. 4b-d).
+    supervised_paths, supervised_summary : DataFrame
+        Supervised :func:`greedy_paths` and :func:`summarize_paths` (Fig. 5).
+    unsupervised_paths, unsupervised_summary : DataFrame
+        The same, unsupervised (Fig. 6).
+    regression, regression_summary : DataFrame
+        :func:`loco_regression` and :func:`summarize_regression` (Fig. 7).
+    settings : dict
+        The arguments of the run.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a_L1.0", "a_L2.0", "c"])
+    >>> t["propensity"] = t["a_L2.0"] + 0.3 * rng.normal(size=60)
+    >>> t["configuration"] = np.repeat([0, 1, 2], 20)
+    >>> res = run_study(t, n_path_features=2, max_d=2, methods=["ii_supervised", "lasso"])
+    >>> sorted(res.tables())[:2]
+    ['fig4a_pearson', 'fig4a_pearson_per_configuration']
+    >>> {m: [round(v, 3) for v in c] for m, c in res.regression_curves().items()}
+    {'ii_supervised': [0.939, 0.941], 'lasso': [0.939, 0.941]}
+    """
 
     pearson: pd.DataFrame
     pearson_summary: pd.DataFrame
@@ -770,6 +1003,7 @@ class StudyResults:
     settings: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """{file stem: table}: every table, keyed by the figure it belongs to."""
         return {
             "fig4a_pearson_per_configuration": self.pearson,
             "fig4a_pearson": self.pearson_summary,
