@@ -49,7 +49,25 @@ DESCRIPTOR_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class PaperReference:
-    """Read-only access to the paper's reference numbers (see the module docstring)."""
+    """Read-only access to the paper's reference numbers (see the module docstring).
+
+    Use :func:`paper_reference` to get the bundled instance.
+
+    Attributes
+    ----------
+    data : dict
+        The parsed ``paper_reference.json``.
+
+    Examples
+    --------
+    >>> ref = paper_reference()
+    >>> len(ref.feature_names), ref.fig7_methods
+    (60, ['ii_supervised', 'ii_unsupervised', 'lasso', 'random'])
+    >>> ref.best_feature("psi6"), round(ref.best_abs_pearson("psi6"), 3)
+    ('psi6_L3.5', 0.18)
+    >>> ref.fig5()["delta_subset_to_target"].shape
+    (15,)
+    """
 
     data: dict
 
@@ -124,6 +142,12 @@ def paper_reference() -> PaperReference:
     Returns
     -------
     PaperReference
+
+    Examples
+    --------
+    >>> ref = paper_reference()
+    >>> ref is paper_reference(), ref.best_feature()
+    (True, 'theta_L2.0')
     """
     text = resources.files("skii_glass").joinpath("data/paper_reference.json").read_text("utf-8")
     return PaperReference(json.loads(text))
