@@ -103,6 +103,14 @@ class Scale:
     seed : int
     cost : str
         What the scale costs on 2 cores (documentation).
+
+    Examples
+    --------
+    >>> s = Scale(name="mine", n_particles=200, n_configurations=2)
+    >>> s.temperature, s.simulation_key()["n_particles"]
+    (1.0, 200)
+    >>> SCALES["tiny"].n_particles, sorted(SCALES)
+    (128, ['bundle', 'paper', 'quick', 'tiny'])
     """
 
     name: str
@@ -136,6 +144,7 @@ class Scale:
         return {k: getattr(self, k) for k in keys}
 
     def analysis_key(self) -> dict:
+        """The settings that decide the analyses (their cache key)."""
         keys = ("max_d", "n_path_features", "n_random_draws", "baseline_max_rows", "seed")
         return {k: getattr(self, k) for k in keys}
 
@@ -452,7 +461,38 @@ def _trajectory(scale: Scale, config_file: str, i: int, j: int, n_sweeps: int, s
 
 @dataclass
 class SimulationResult:
-    """Stages 1-3: configurations and their propensities."""
+    """Stages 1-3: configurations and their propensities (returned by :func:`simulate`).
+
+    Attributes
+    ----------
+    scale : Scale
+        The settings of the run.
+    configurations : list of Configuration
+        Equilibrated configurations.
+    propensity : list of ndarray of shape (N,)
+        Mean ``|dr^CR(tau_alpha)|`` per particle, per configuration.
+    bond_breaking : list of ndarray of shape (N,)
+        Bond-breaking propensity per particle, per configuration.
+    tau_alpha : dict
+        ``tau_alpha_cr_sweeps``, ``tau_alpha_plain_sweeps`` and the F_s curves.
+    stage_seconds : dict
+        Compute time of each stage.
+    drifting : list of int
+        Configurations whose energy still drifted at the end of equilibration.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> scale = get_scale("tiny", n_particles=64, n_configurations=2, n_trajectories=2,
+    ...                   equilibration_sweeps=50, melt_sweeps=20, tau_sweeps_guess=1000)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sim = simulate(scale, tmp)
+    >>> isinstance(sim, SimulationResult), len(sim.configurations), sim.propensity[0].shape
+    (True, 2, (64,))
+    >>> meta = sim.metadata()
+    >>> meta["n_particles"], meta["temperature"], bool(meta["tau_alpha_sweeps"] > 0)
+    (64, 2.0, True)
+    """
 
     scale: Scale
     configurations: list
@@ -463,6 +503,7 @@ class SimulationResult:
     drifting: list = field(default_factory=list)  # configurations whose energy still drifted
 
     def metadata(self) -> dict:
+        """Run settings and tau_alpha, as stored in ``summary.json``."""
         return {
             "preset": self.scale.preset,
             "temperature": self.scale.temperature,
@@ -494,6 +535,27 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
         joblib workers for configurations and trajectories.
     progress : bool
         tqdm bars on stderr.
+    log : callable, optional
+        Called with one line of text per stage.
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    A toy run (64 particles, 2 configurations x 2 trajectories; well under a second):
+
+    >>> import tempfile
+    >>> scale = get_scale("tiny", n_particles=64, n_configurations=2, n_trajectories=2,
+    ...                   equilibration_sweeps=50, melt_sweeps=20, tau_sweeps_guess=1000)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sim = simulate(scale, tmp)
+    ...     again = simulate(scale, tmp)  # read back from the cache
+    >>> [c.n_particles for c in sim.configurations], sorted(sim.stage_seconds)
+    ([64, 64], ['equilibrate', 'propensity', 'tau_alpha'])
+    >>> bool(all(np.array_equal(a, b) for a, b in zip(sim.propensity, again.propensity)))
+    True
     """
     _validate_scale(scale)
     cache = Path(work_dir) / "cache"
@@ -578,7 +640,30 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
 
 
 def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
-    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle."""
+    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle.
+
+    Parameters
+    ----------
+    configurations : sequence of Configuration
+        Box sides must exceed twice the largest coarse-graining length (L = 5).
+    propensities : sequence of array of shape (N,)
+        One per configuration.
+    n_jobs : int, optional
+        joblib workers for the descriptors.
+
+    Returns
+    -------
+    DataFrame
+        One row per particle (configurations stacked).
+
+    Examples
+    --------
+    >>> from skii_glass.simulation import random_configuration
+    >>> confs = [random_configuration("ka2d", 150, seed=s) for s in (1, 2)]
+    >>> t = descriptor_table(confs, [np.zeros(150), np.ones(150)])
+    >>> t.shape, list(t.columns[:2]), t["configuration"].unique().tolist()
+    ((300, 62), ['rho_L0.5', 'rho_L1.0'], [0, 1])
+    """
     from .transformers import StructuralDescriptors
 
     if len(configurations) != len(propensities):
@@ -626,6 +711,43 @@ def run_pipeline(
     With ``from_bundled`` (True for the packaged dataset, or a path to a dataset file made
     by ``skii-glass make-dataset``) the simulation stages are skipped and the analyses run
     on that dataset.
+
+    Parameters
+    ----------
+    scale : Scale
+        Simulation and analysis settings (see :func:`get_scale`).
+    out_dir : path
+        Output folder: ``report.md``, ``summary.json``, ``figures/``, ``tables/`` and the
+        resumable ``cache/``.
+    n_jobs : int, optional
+        joblib workers.
+    progress : bool
+        tqdm bars on stderr.
+    log : callable, optional
+        Called with one line of text per stage.
+    from_bundled : bool or path
+        Analyse a propensity dataset instead of simulating.
+
+    Returns
+    -------
+    dict
+        The summary (see :func:`skii_glass.report.build_summary`).
+
+    Examples
+    --------
+    The whole study on a toy system (3 configurations of 128 particles, a few seconds):
+
+    >>> import os, tempfile
+    >>> scale = get_scale("tiny", n_trajectories=1, equilibration_sweeps=50, melt_sweeps=20,
+    ...                   tau_sweeps_guess=1000, max_d=2, n_path_features=2,
+    ...                   n_random_draws=5, baseline_max_rows=100)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     summary = run_pipeline(scale, tmp)
+    ...     files = sorted(os.listdir(tmp))
+    >>> files
+    ['cache', 'figures', 'report.md', 'summary.json', 'tables']
+    >>> summary["n_configurations"], summary["n_particles"], len(summary["abs_pearson_by_feature"])
+    (3, 128, 60)
     """
     import joblib
 
