@@ -20,6 +20,7 @@ from ._parallel import call_with_threads, n_workers, threads_per_worker
 __all__ = ["information_imbalance", "information_imbalances", "imbalance_path"]
 
 _TIES = ("average", "random")
+_MAX_ABS = 1e150
 _MODES = ("supervised", "unsupervised")
 
 
@@ -62,6 +63,9 @@ def _as_2d(a, name: str) -> np.ndarray:
         raise ValueError(f"{name} has no features (shape {arr.shape})")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
+    if arr.size and np.abs(arr).max() > _MAX_ABS:
+        # Squared distances summed over features would overflow to inf.
+        raise ValueError(f"{name} has values above {_MAX_ABS:.0e} in magnitude; rescale it")
     return arr
 
 
@@ -136,7 +140,8 @@ def _delta_one_group(at, bt, k, tie_random, prio_a, prio_b) -> float:
     return 2.0 * float(rows.sum()) / (n * n)
 
 
-def _both_directions(A, B, n_neighbors, groups, ties, random_state, n_jobs):
+def _both_directions(A, B, n_neighbors, groups, ties, random_state):
+    """Validated per-group kernel arguments for Delta(A -> B) and Delta(B -> A)."""
     k = _check_common(n_neighbors, ties)
     A = _as_2d(A, "A")
     B = _as_2d(B, "B")
@@ -156,7 +161,7 @@ def _both_directions(A, B, n_neighbors, groups, ties, random_state, n_jobs):
             pa = pb = np.zeros(p.size, dtype=np.int64)
         tasks_ab.append((at, bt, k, tie_random, pa, pb))
         tasks_ba.append((bt, at, k, tie_random, pb, pa))
-    return tasks_ab, tasks_ba, n_jobs
+    return tasks_ab, tasks_ba
 
 
 def information_imbalance(
@@ -213,7 +218,7 @@ def information_imbalance(
     >>> information_imbalance(x[:, 0], y) < 0.05 < 0.5 < information_imbalance(x[:, 1], y)
     True
     """
-    tasks_ab, _, n_jobs = _both_directions(A, B, n_neighbors, groups, ties, random_state, n_jobs)
+    tasks_ab, _ = _both_directions(A, B, n_neighbors, groups, ties, random_state)
     return float(np.mean(_map(_delta_one_group, tasks_ab, n_jobs)))
 
 
@@ -243,9 +248,7 @@ def information_imbalances(
     >>> bool(to_y < from_y)  # all of x predicts x0 better than x0 predicts all of x
     True
     """
-    tasks_ab, tasks_ba, n_jobs = _both_directions(
-        A, B, n_neighbors, groups, ties, random_state, n_jobs
-    )
+    tasks_ab, tasks_ba = _both_directions(A, B, n_neighbors, groups, ties, random_state)
     res = _map(_delta_one_group, tasks_ab + tasks_ba, n_jobs)
     g = len(tasks_ab)
     return float(np.mean(res[:g])), float(np.mean(res[g:]))

@@ -242,6 +242,7 @@ def test_dask_backend_runs_groups():
         (np.zeros((3, 2, 2)), np.ones(3), "1-D or 2-D"),
         (np.array([["a"], ["b"]]), np.ones(2), "numeric"),
         (np.zeros((3, 0)), np.ones(3), "no features"),
+        (np.array([1.0, 2.0, 1e200]), np.ones(3), "rescale"),
     ],
 )
 def test_bad_input(a, b, match):
