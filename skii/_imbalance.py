@@ -133,15 +133,22 @@ def _n_chunks() -> int:
     return 4 * numba.get_num_threads()
 
 
-def _delta_one_group(at, bt, k, tie_random, prio_a, prio_b) -> float:
+def _delta_one_group(at, bt, k, tie_random, prio_a, prio_b, both=False):
+    """Delta(A -> B) of one group, or (Delta(A -> B), Delta(B -> A)) with ``both``."""
     n = at.shape[1]
-    rows = np.empty(n)
-    _kernels.imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, _n_chunks(), rows)
-    return 2.0 * float(rows.sum()) / (n * n)
+    rows_ab = np.empty(n)
+    rows_ba = np.empty(n if both else 1)
+    _kernels.imbalance_rows(
+        at, bt, k, tie_random, prio_a, prio_b, both, _n_chunks(), rows_ab, rows_ba
+    )
+    scale = 2.0 / (n * n)
+    if both:
+        return scale * float(rows_ab.sum()), scale * float(rows_ba.sum())
+    return scale * float(rows_ab.sum())
 
 
-def _both_directions(A, B, n_neighbors, groups, ties, random_state):
-    """Validated per-group kernel arguments for Delta(A -> B) and Delta(B -> A)."""
+def _group_tasks(A, B, n_neighbors, groups, ties, random_state):
+    """Validated per-group kernel arguments ``(at, bt, k, tie_random, prio_a, prio_b)``."""
     k = _check_common(n_neighbors, ties)
     A = _as_2d(A, "A")
     B = _as_2d(B, "B")
@@ -152,16 +159,15 @@ def _both_directions(A, B, n_neighbors, groups, ties, random_state):
     parts = _group_indices(groups, A.shape[0], k)
     tie_random = ties == "random"
     rng = check_random_state(random_state)
-    tasks_ab, tasks_ba = [], []
+    tasks = []
     for p in parts:
         at, bt = _transposed(A[p]), _transposed(B[p])
         if tie_random:
             pa, pb = _priorities(rng, p.size), _priorities(rng, p.size)
         else:
             pa = pb = np.zeros(p.size, dtype=np.int64)
-        tasks_ab.append((at, bt, k, tie_random, pa, pb))
-        tasks_ba.append((bt, at, k, tie_random, pb, pa))
-    return tasks_ab, tasks_ba
+        tasks.append((at, bt, k, tie_random, pa, pb))
+    return tasks
 
 
 def information_imbalance(
@@ -218,8 +224,8 @@ def information_imbalance(
     >>> information_imbalance(x[:, 0], y) < 0.05 < 0.5 < information_imbalance(x[:, 1], y)
     True
     """
-    tasks_ab, _ = _both_directions(A, B, n_neighbors, groups, ties, random_state)
-    return float(np.mean(_map(_delta_one_group, tasks_ab, n_jobs)))
+    tasks = _group_tasks(A, B, n_neighbors, groups, ties, random_state)
+    return float(np.mean(_map(_delta_one_group, tasks, n_jobs)))
 
 
 def information_imbalances(
@@ -248,10 +254,10 @@ def information_imbalances(
     >>> bool(to_y < from_y)  # all of x predicts x0 better than x0 predicts all of x
     True
     """
-    tasks_ab, tasks_ba = _both_directions(A, B, n_neighbors, groups, ties, random_state)
-    res = _map(_delta_one_group, tasks_ab + tasks_ba, n_jobs)
-    g = len(tasks_ab)
-    return float(np.mean(res[:g])), float(np.mean(res[g:]))
+    # Both directions share the two distance rows of every point: one kernel pass.
+    tasks = _group_tasks(A, B, n_neighbors, groups, ties, random_state)
+    res = _map(_delta_one_group, [t + (True,) for t in tasks], n_jobs)
+    return float(np.mean([r[0] for r in res])), float(np.mean([r[1] for r in res]))
 
 
 # ----------------------------------------------------------------------------- greedy path
@@ -450,14 +456,12 @@ def imbalance_path(
 
 
 def _subset_deltas(per_group, cols, k, tie_random, n_jobs) -> tuple[float, float]:
-    tasks_st, tasks_ts = [], []
-    for xg, tt, ps, pt in per_group:
-        st = _transposed(xg[:, cols])
-        tasks_st.append((st, tt, k, tie_random, ps, pt))
-        tasks_ts.append((tt, st, k, tie_random, pt, ps))
-    res = _map(_delta_one_group, tasks_st + tasks_ts, n_jobs)
-    g = len(per_group)
-    return float(np.mean(res[:g])), float(np.mean(res[g:]))
+    """Exact (feature-index order) Delta(X_S -> target) and Delta(target -> X_S)."""
+    tasks = [
+        (_transposed(xg[:, cols]), tt, k, tie_random, ps, pt, True) for xg, tt, ps, pt in per_group
+    ]
+    res = _map(_delta_one_group, tasks, n_jobs)
+    return float(np.mean([r[0] for r in res])), float(np.mean([r[1] for r in res]))
 
 
 class _NoProgress:

@@ -231,8 +231,9 @@ def weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow):
 
 
 @njit(parallel=True, cache=True)
-def imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, n_chunks, out):
-    """out[i] = sum_j w_ij rbar_B(i, j) / k for Delta(A -> B)."""
+def imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, both, n_chunks, out_ab, out_ba):
+    """out_ab[i] = sum_j w_ij rbar_B(i, j) / k for Delta(A -> B), and with ``both`` the
+    same for Delta(B -> A) in out_ba, from the same two distance rows per point."""
     n = at.shape[1]
     n_chunks = max(1, min(n_chunks, n))
     size = (n + n_chunks - 1) // n_chunks
@@ -246,10 +247,15 @@ def imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, n_chunks, out):
         tied = np.empty(n, dtype=np.int64)
         for i in range(c * size, min(n, (c + 1) * size)):
             sq_dist_row(at, i, d_a)
-            d_a[i] = np.inf  # i is never its own neighbour
             sq_dist_row(bt, i, d_b)
+            # i is never its own neighbour; the rank counts exclude it either way.
+            d_a[i] = np.inf
+            d_b[i] = np.inf
             s = neighbours(d_a, i, k, tie_random, prio_a, idx, w, top, tied)
-            out[i] = weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow) / k
+            out_ab[i] = weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow) / k
+            if both:
+                s = neighbours(d_b, i, k, tie_random, prio_b, idx, w, top, tied)
+                out_ba[i] = weighted_rank(d_a, i, idx, w, s, tie_random, prio_a, rrow) / k
 
 
 @njit(cache=True)
