@@ -402,7 +402,16 @@ def plot(json_paths, out_png: str, snapshots=None) -> None:
                           zip(conf.mixture.species, colors, strict=False))
         ax.set_title(f"final configuration ({names})", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_png, dpi=100)
+    fig.savefig(out_png, dpi=75)
+    plt.close(fig)
+    try:  # a palette PNG is a third of the size (the figure is committed to the docs)
+        from PIL import Image
+
+        with Image.open(out_png) as im:
+            small = im.convert("RGB").quantize(colors=128)
+        small.save(out_png, optimize=True)
+    except ImportError:
+        pass
 
 
 def markdown_tables(json_paths) -> str:
@@ -411,6 +420,18 @@ def markdown_tables(json_paths) -> str:
     for path in json_paths:
         with open(path) as fh:
             rs.append(json.load(fh))
+
+    for r in rs:
+        # modified models: say what was changed, so rows never pass for the preset's
+        if r["preset"].endswith("+mod") and "sigma" in r:
+            sg, names = np.array(r["sigma"]), list(r["s_aa_lowest_k"])
+            base = get_preset(r["preset"][:-4])
+            diff = [f"sigma_{names[i]}{names[j]} {sg[i, j]:.4g}"
+                    for i in range(len(names)) for j in range(i, len(names))
+                    if not np.isclose(sg[i, j], base.sigma[i, j])]
+            if not np.isclose(r["density"], base.density):
+                diff.append(f"rho {r['density']:g}")
+            r["preset"] = f"{r['preset']} ({', '.join(diff)})"
 
     def f(x, fmt=".3f"):
         return "n/a" if x is None or x != x else format(x, fmt)
@@ -454,15 +475,20 @@ def markdown_tables(json_paths) -> str:
         ce = " ".join(f"{p} {v:.2f}" for p, v in r["contact_enrichment"].items())
         out.append(f"| {r['preset']} | {r['n_particles']} | {r['temperature']:g} | {dm} | "
                    f"{low} | {ce} |")
-    pairs = [p for p in rs[0]["gr"] if p != "total"]
-    out += ["", "| model | N | T | " + " | ".join(f"g_{p} peak / min" for p in pairs) +
-            " | total |", "|---|---|---|" + "---|" * (len(pairs) + 1)]
+    # one g(r) table per set of species (the pair names differ between models)
+    groups: dict = {}
     for r in rs:
-        g = r["gr"]
-        cells = " | ".join(f"{g[p]['first_peak']:.2f} / {g[p]['first_min']:.2f}"
-                           if p in g else "-" for p in pairs)
-        out.append(f"| {r['preset']} | {r['n_particles']} | {r['temperature']:g} | {cells} | "
-                   f"{g['total']['first_peak']:.2f} / {g['total']['first_min']:.2f} |")
+        groups.setdefault(tuple(p for p in r["gr"] if p != "total"), []).append(r)
+    for pairs, group in groups.items():
+        out += ["", "| model | N | T | " + " | ".join(f"g_{p} peak / min" for p in pairs) +
+                " | total |", "|---|---|---|" + "---|" * (len(pairs) + 1)]
+        for r in group:
+            g = r["gr"]
+            cells = " | ".join(f"{g[p]['first_peak']:.2f} / {g[p]['first_min']:.2f}"
+                               for p in pairs)
+            out.append(f"| {r['preset']} | {r['n_particles']} | {r['temperature']:g} | "
+                       f"{cells} | {g['total']['first_peak']:.2f} / "
+                       f"{g['total']['first_min']:.2f} |")
     return "\n".join(out)
 
 
