@@ -466,7 +466,8 @@ def markdown_tables(json_paths) -> str:
             f"{per} | {r['sk_peak']:.2f} ({r['sk_peak_k']:.2f}) | "
             f"{bf['s_max']:.1f} ({bf['k']:.2f}) / {bl['s_max']:.1f} ({bl['k']:.2f}) |")
     out += ["", "| model | N | T | demixing indicator per species, cells 3 / 5 / 10 (/ 20) | "
-            "S_aa at the smallest k | contact enrichment p(b given a) / x_b |", "|---|---|---|---|---|---|"]
+            "S_aa at the smallest k | contact enrichment p(b given a) / x_b |",
+            "|---|---|---|---|---|---|"]
     for r in rs:
         sp = list(r["s_aa_lowest_k"])
         dm = "; ".join(f"{s} " + " / ".join(f"{d[s]:.2f}" for d in r["demixing"].values())
