@@ -215,9 +215,28 @@ def _barbot_ternary() -> Mixture:
       (pi/4) rho sum_ab x_a x_b sigma_ab^2 = 0.739 as ka2d at rho = 1.192.
     * Smoothing: as ka2d (x_cut = 2.5, the same C0, C2, C4 with V, V', V'' ~ 0 there).
 
-    Not yet checked: that it neither crystallises nor demixes (the binary is a decagonal
-    quasicrystal former, so check psi10 and Bragg peaks of S(k), not only psi6) at the
-    temperature used.
+    Checked (doc/physics_barbot.md, benchmarks/physics_barbot.py; N = 1000 and 4000,
+    T = 0.3-0.6 in units of eps_SL, 1e5-5e5 sweeps with swap moves, seed 1):
+
+    * No crystal and no quasicrystal: global psi6 <= 0.085 and psi10 <= 0.041, largest
+      single-wavevector S(k) 10-26 (a Bragg peak would be of order N), energy flat from
+      1e5 to 5e5 sweeps at T = 0.5; only local decagonal order around S grows on cooling
+      (<|psi10|> of S from 0.45 at T = 0.6 to 0.55 at T = 0.3).
+    * No macroscopic demixing within the runs (S_aa at the smallest k stays O(1), patches
+      do not coarsen from 1e5 to 5e5 sweeps or with N = 4000), BUT it is not well mixed
+      like ka2d: M and L cluster with their own kind (Delaunay contact enrichment
+      p(b|a)/x_b of L-L 1.25-1.56 and M-M 1.07-1.27, against 0.23-0.83 for every like
+      pair of ka2d) and L composition fluctuations on 3-5 sigma cells are 1.2-2.1 times
+      random, M 0.9-1.7 (ka2d 0.14-0.57): M-rich and S+L-rich patches a few diameters
+      wide, plain in snapshots. Probable cause: the positive non-additivity f = 1.115
+      carried over to the M pairs. Proposed fix (NOT applied; a probe, not a verified
+      model): M pairs f = 0.95 (sigma_SM = 0.7196, sigma_ML = 0.9847) mixes like ka2d at
+      density 1.02 (like pairs 0.53-0.89) but relaxes much faster there; at density 1.173
+      (the same packing fraction) M mixes but L-L stays enriched (1.13-1.17). See the
+      doc page.
+    * Dynamics: tau_alpha^CR (k = 2 pi) ~ 5.5e3 sweeps at T = 0.6, 1.6e4 at T = 0.5 (like
+      ka2d at T = 0.6), > 3e4 at T = 0.45; swap moves are almost never accepted here
+      (acceptance 7e-5 to 1.3e-3 of swap trials), so they do not speed equilibration.
     """
     s_ss = 2.0 * np.sin(np.pi / 10.0)
     s_ll = 2.0 * np.sin(np.pi / 5.0)
