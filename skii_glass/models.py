@@ -261,8 +261,10 @@ def _barbot_ternary() -> Mixture:
             "LJ model (S, L constants recalled, unverified; M, composition S:M:L = "
             "1474:1333:1193, density 1.02 and M's pair constants chosen by us: sigma_MM "
             "halfway, the binary's non-additivity f = 1.115 for unlike pairs, eps 1/2 like "
-            "and 1 unlike); LJ smoothed to second order at 2.5 sigma_ab as ka2d. Not yet "
-            "checked for crystallisation (psi6, psi10, Bragg peaks) or demixing."
+            "and 1 unlike); LJ smoothed to second order at 2.5 sigma_ab as ka2d. Checked "
+            "at T = 0.3-0.6 (doc/physics_barbot.md): no crystal or quasicrystal (global "
+            "psi6 < 0.09, psi10 < 0.05, no Bragg peak), no phase separation, but M and L "
+            "form like-species patches a few particles wide, unlike ka2d."
         ),
     )
 
