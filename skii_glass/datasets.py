@@ -15,6 +15,8 @@ species            (n_conf, N) int8            species codes of the preset
 box                (n_conf, 2) float64         box sides
 propensity         (n_conf, N) float32         mean |dr^CR(tau_alpha)|
 bond_breaking      (n_conf, N) float32         bond-breaking propensity at tau_alpha
+displacements      (n_conf, R, N) float32      each trajectory's |dr^CR(tau_alpha)|
+                                               (optional; its mean over R is propensity)
 temperature        ()                          k_B T / eps_AA
 tau_alpha          ()                          tau_alpha^CR in MC sweeps
 provenance         () str (JSON)               preset, settings, command, costs, version
@@ -79,6 +81,10 @@ class PropensityDataset:
         computed.
     groups : ndarray or None
         Configuration index of each descriptor row.
+    displacements : ndarray of shape (n_conf, R, N) or None
+        Each trajectory's ``|dr^CR(tau_alpha)|`` (None for files written without them);
+        :func:`skii_glass.reliability.propensity_reliability` turns it into the noise
+        ceiling.
 
     Examples
     --------
@@ -107,6 +113,7 @@ class PropensityDataset:
     path: Path
     descriptors: pd.DataFrame | None = None
     groups: np.ndarray | None = field(default=None, repr=False)
+    displacements: np.ndarray | None = field(default=None, repr=False)
 
     def table(self) -> pd.DataFrame:
         """Study table for :func:`skii_glass.study.run_study`: descriptors, ``propensity``
@@ -136,6 +143,7 @@ def save_propensity(
     temperature: float,
     tau_alpha: float,
     provenance: dict | None = None,
+    displacements=None,
 ) -> Path:
     """Write a propensity dataset file (atomically; format in the module docstring).
 
@@ -168,6 +176,16 @@ def save_propensity(
         raise ValueError("bond_breaking must have the shape of propensity")
     if not (np.all(np.isfinite(prop)) and np.all(np.isfinite(bb))):
         raise ValueError("propensities contain NaN or infinite values")
+    extra = {}
+    if displacements is not None:
+        disp = np.asarray(displacements, dtype=np.float64)
+        if disp.ndim != 3 or disp.shape[0] != prop.shape[0] or disp.shape[2] != n:
+            raise ValueError(f"displacements must have shape ({prop.shape[0]}, "
+                             f"n_trajectories, {n}), got {disp.shape}")
+        if not np.all(np.isfinite(disp)):
+            raise ValueError("displacements contain NaN or infinite values")
+        # float32 keeps the file small; the mean over trajectories is stored separately.
+        extra["displacements"] = disp.astype(np.float32)
     prov = dict(provenance or {})
     prov.setdefault("preset", configurations[0].mixture.name)
     try:
@@ -189,6 +207,7 @@ def save_propensity(
         temperature=np.float64(temperature),
         tau_alpha=np.float64(tau_alpha),
         provenance=np.array(json.dumps(prov, default=str)),
+        **extra,
     )
     os.replace(tmp, path)
     return path
@@ -247,6 +266,7 @@ def load_propensity(
             if missing:
                 raise ValueError(f"{p} is not a propensity dataset: missing {missing}")
             arrays = {k: f[k] for k in _KEYS}
+            disp = f["displacements"] if "displacements" in f.files else None
     except (OSError, EOFError, ValueError) as err:
         if isinstance(err, ValueError) and "propensity dataset" in str(err):
             raise
@@ -269,7 +289,12 @@ def load_propensity(
         tau_alpha=float(arrays["tau_alpha"]),
         metadata=meta,
         path=p,
+        displacements=None if disp is None else disp.astype(np.float64),
     )
+    if disp is not None and (disp.ndim != 3 or disp.shape[0] != pos.shape[0]
+                             or disp.shape[2] != pos.shape[1]):
+        raise ValueError(f"{p}: displacements have shape {disp.shape}, expected "
+                         f"({pos.shape[0]}, n_trajectories, {pos.shape[1]})")
     if descriptors:
         data.table()
     _CACHE[key] = data

@@ -1,6 +1,6 @@
 """Metropolis Monte Carlo of 2D Lennard-Jones mixtures (NVT, periodic rectangular box).
 
-The move (SPEC section 3): pick a particle uniformly at random, displace it uniformly in a
+The move: pick a particle uniformly at random, displace it uniformly in a
 square of side ``delta`` (``max_displacement``; displacements in ``[-delta/2, delta/2]^2``)
 and accept with probability ``min(1, exp(-dE / T))``. The time unit is one **sweep** = N
 trial moves. Energies are potential energies per particle with each pair counted once.
@@ -19,7 +19,7 @@ bit-identically: a run killed at any moment and restarted with the same argument
 exactly the result of an uninterrupted run.
 
 Validation (ka2d, N = 1290, delta = 0.1; melt 1000 sweeps at T = 5, seed 7, production
-20000 sweeps, ``skii-glass simulate``), against the reference table of SPEC section 3:
+20000 sweeps, ``skii-glass simulate``), against the independent C reference of doc/physics_ka2d.md:
 
 =====  ====================  ===========  ===========  ==============  ===========
 T      equilibration sweeps  E/N (ours)   E/N (ref)    acceptance      (ref)

@@ -303,10 +303,33 @@ def test_sfs_order_matches_sequential_feature_selector():
     from sklearn.model_selection import GroupKFold
 
     splits = list(GroupKFold(n_splits=2).split(X, y, g))
-    for d in (1, 3):
+    for d in (1, 2, 3, 4):
         sfs = SequentialFeatureSelector(LinearRegression(), n_features_to_select=d, cv=splits)
         want = np.flatnonzero(sfs.fit(X, y).get_support()).tolist()
         assert sorted(order[:d]) == want
+
+
+def test_paper_protocol_selects_on_the_held_out_configuration(table):
+    """ii_supervised_paper uses the test configuration's own path (as Fig. 5); the
+    held-out ii_supervised never sees it."""
+    res = study.run_study(table, n_path_features=2, max_d=2, n_random_draws=5, n_jobs=1,
+                          methods=["ii_supervised", "ii_supervised_paper"],
+                          selection_protocol="paper")
+    assert res.settings["selection_protocol"] == "paper"
+    reg = res.regression
+    sup = res.supervised_paths
+    for c in res.pearson["configuration"].unique():
+        own = sup[sup.configuration == c].sort_values("n_features")["feature_name"].tolist()
+        got = reg[(reg.method == "ii_supervised_paper") & (reg.test_configuration == c)
+                  & (reg.d == 2)]["features"].item()
+        assert got.split(";") == own
+    # Without precomputed paths the fold computes the same selection itself.
+    again = study.loco_regression(table, max_d=2, methods=["ii_supervised_paper"], n_jobs=1)
+    pd.testing.assert_frame_equal(
+        again.reset_index(drop=True),
+        reg[reg.method == "ii_supervised_paper"].reset_index(drop=True))
+    with pytest.raises(ValueError, match="selection_protocol"):
+        study.run_study(table, selection_protocol="own")
 
 
 def test_run_study_has_every_table_without_nan(table):

@@ -24,6 +24,7 @@ SECTIONS = {
         ("skii_glass.simulation", "Monte Carlo simulation"),
         ("skii_glass.dynamics", "Dynamics: displacements, F_s, tau_alpha, bond breaking"),
         ("skii_glass.propensity", "Iso-configurational propensity"),
+        ("skii_glass.reliability", "Propensity reliability (the noise ceiling)"),
         ("skii_glass.structure", "Static structure"),
         ("skii_glass.neighbors", "Neighbour lists"),
         ("skii_glass.descriptors", "Structural descriptors (functions)"),
