@@ -18,9 +18,14 @@ does a non-finite energy. Overlapping input (a pair closer than 0.5 sigma_ab, se
 :func:`~skii_glass.simulation.check_overlaps`) raises ``ValueError``.
 
 FIRE parameters are the paper's (``N_min = 5``, ``f_inc = 1.1``, ``f_dec = 0.5``,
-``alpha_start = 0.1``, ``f_alpha = 0.99``), with ``dt_max = 10 dt`` and a cap of
-``max_move`` per particle and step. Cost, measured in ``doc/physics_ka2d.md``
-("Inherent structures"): ~1 s per ka2d configuration of 1290 particles on one core.
+``alpha_start = 0.1``, ``f_alpha = 0.99``), with a cap of ``max_move`` per particle and
+step. The largest time step matters most: FIRE is fast only while ``dt_max`` stays below
+the stability limit of the stiffest pair vibration. The default scales with the pair
+time units ``tau_ab = sigma_ab sqrt(m / eps_ab)``: ``dt_max = 0.046 min_ab tau_ab``
+(0.03 for ka2d, whose stiffest pairs are A-B and B-C) and ``dt = dt_max / 6``. On ka2d
+configurations of 1290 particles at T = 0.55 this takes ~1500 steps to ``fmax = 1e-8``;
+``dt_max = 0.05`` is unstable there and needs ~10 times more steps (measured in
+``doc/physics_ka2d.md``, "Inherent structures", with ``benchmarks/inherent_structures.py``).
 
 Examples
 --------
@@ -50,13 +55,21 @@ from .configuration import Configuration
 from .models import Mixture, get_preset
 from .simulation import _check_box, _check_config, _tables, check_overlaps
 
-__all__ = ["MinimizationResult", "minimize_energy", "inherent_structure", "energy_and_forces"]
+__all__ = [
+    "MinimizationResult",
+    "minimize_energy",
+    "inherent_structure",
+    "energy_and_forces",
+    "default_time_steps",
+]
 
 #: Verlet skin of the minimiser (sigma_AA units), shrunk to fit small boxes: a quench
 #: moves particles little, so a thin skin rarely needs a rebuild.
 MINIMIZE_SKIN = 0.3
 # FIRE constants of Bitzek et al. (2006).
 _N_MIN, _F_INC, _F_DEC, _ALPHA0, _F_ALPHA = 5, 1.1, 0.5, 0.1, 0.99
+#: Default ``dt_max`` in units of the shortest pair time ``sigma_ab sqrt(m / eps_ab)``.
+DT_MAX_PER_PAIR_TIME = 0.046
 
 
 @dataclass
@@ -149,6 +162,20 @@ def energy_and_forces(config: Configuration, *, mixture: Mixture | str | None = 
     return float(e), forces
 
 
+def default_time_steps(mixture: Mixture) -> tuple[float, float]:
+    """The default ``(dt, dt_max)`` of :func:`minimize_energy` for a model.
+
+    Examples
+    --------
+    >>> dt, dt_max = default_time_steps(get_preset("ka2d"))
+    >>> round(dt, 4), round(dt_max, 3)
+    (0.005, 0.03)
+    """
+    tau = np.asarray(mixture.sigma) / np.sqrt(np.asarray(mixture.epsilon))
+    dt_max = DT_MAX_PER_PAIR_TIME * float(tau.min())
+    return dt_max / 6.0, dt_max
+
+
 def _check_positive(name: str, value) -> float:
     value = float(value)
     if not (np.isfinite(value) and value > 0):
@@ -162,7 +189,8 @@ def minimize_energy(
     mixture: Mixture | str | None = None,
     fmax: float = 1e-8,
     max_steps: int = 100_000,
-    dt: float = 0.01,
+    dt: float | None = None,
+    dt_max: float | None = None,
     max_move: float = 0.1,
 ) -> MinimizationResult:
     """FIRE quench of a configuration to its local energy minimum, with diagnostics.
@@ -178,8 +206,9 @@ def minimize_energy(
         (units ``eps_AA / sigma_AA``).
     max_steps : int, default 100000
         FIRE steps allowed; more raise ``RuntimeError``.
-    dt : float, default 0.01
-        Initial time step (unit masses); ``dt_max = 10 dt``.
+    dt, dt_max : float, optional
+        Initial and largest time step (unit masses); default from the model,
+        :func:`default_time_steps` (0.005 and 0.03 for ka2d). ``dt <= dt_max``.
     max_move : float, default 0.1
         Largest displacement of a particle in one step (``sigma_AA``).
 
@@ -207,7 +236,11 @@ def minimize_energy(
     """
     config = _prepare(config, mixture)
     fmax = _check_positive("fmax", fmax)
-    dt = _check_positive("dt", dt)
+    dt_def, dt_max_def = default_time_steps(config.mixture)
+    dt_max = dt_max_def if dt_max is None else _check_positive("dt_max", dt_max)
+    dt = min(dt_def, dt_max) if dt is None else _check_positive("dt", dt)
+    if dt > dt_max:
+        raise ValueError(f"dt = {dt:g} must not exceed dt_max = {dt_max:g}")
     max_move = _check_positive("max_move", max_move)
     if isinstance(max_steps, bool) or int(max_steps) != max_steps or max_steps < 0:
         raise ValueError(f"max_steps must be a non-negative integer, got {max_steps!r}")
@@ -220,7 +253,7 @@ def minimize_energy(
     e0, _ = energy_and_forces(config)
     status, n_steps, e, fm, rebuilds = _k.fire_minimize(
         pos, species, lx, ly, t["is2"], t["eps4"], t["rl2"], t["n_species"], t["xc2"],
-        t["c0"], t["c2"], t["c4"], (0.5 * skin) ** 2, fmax, int(max_steps), dt, 10.0 * dt,
+        t["c0"], t["c2"], t["c4"], (0.5 * skin) ** 2, fmax, int(max_steps), dt, dt_max,
         max_move, _N_MIN, _F_INC, _F_DEC, _ALPHA0, _F_ALPHA,
     )
     if status == _k.NOT_FINITE:
@@ -242,7 +275,8 @@ def inherent_structure(
     mixture: Mixture | str | None = None,
     fmax: float = 1e-8,
     max_steps: int = 100_000,
-    dt: float = 0.01,
+    dt: float | None = None,
+    dt_max: float | None = None,
     max_move: float = 0.1,
 ) -> Configuration:
     """The inherent structure (local energy minimum) below ``config``, by FIRE.
@@ -258,7 +292,7 @@ def inherent_structure(
     fmax : float, default 1e-8
         Tolerance on ``max_i |F_i|``.
     max_steps : int, default 100000
-    dt : float, default 0.01
+    dt, dt_max : float, optional
     max_move : float, default 0.1
 
     Returns
@@ -271,8 +305,8 @@ def inherent_structure(
     >>> from skii_glass import Configuration, inherent_structure
     >>> c = Configuration([[0.0, 0.0], [1.0, 0.0]], ["A", "A"], box=6.0)
     >>> q = inherent_structure(c)
-    >>> float(np.round(np.abs(energy_and_forces(q)[1]).max(), 8))
-    0.0
+    >>> bool(np.abs(energy_and_forces(q)[1]).max() < 1e-8), q.species.tolist()
+    (True, [0, 0])
     """
     return minimize_energy(config, mixture=mixture, fmax=fmax, max_steps=max_steps, dt=dt,
-                           max_move=max_move).configuration
+                           dt_max=dt_max, max_move=max_move).configuration

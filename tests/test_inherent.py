@@ -167,8 +167,9 @@ def test_not_converged_raises():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [dict(fmax=0.0), dict(fmax=np.nan), dict(dt=-1.0), dict(max_move=0.0),
-               dict(max_steps=-1), dict(max_steps=2.5)]
+    "kwargs", [dict(fmax=0.0), dict(fmax=np.nan), dict(dt=-1.0), dict(dt_max=np.inf),
+               dict(dt=0.02, dt_max=0.01), dict(max_move=0.0), dict(max_steps=-1),
+               dict(max_steps=2.5)]
 )
 def test_bad_parameters_are_refused(kwargs):
     with pytest.raises(ValueError):
