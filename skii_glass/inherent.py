@@ -24,8 +24,9 @@ the stability limit of the stiffest pair vibration. The default scales with the 
 time units ``tau_ab = sigma_ab sqrt(m / eps_ab)``: ``dt_max = 0.046 min_ab tau_ab``
 (0.03 for ka2d, whose stiffest pairs are A-B and B-C) and ``dt = dt_max / 6``. On ka2d
 configurations of 1290 particles at T = 0.55 this takes ~1500 steps to ``fmax = 1e-8``;
-``dt_max = 0.05`` is unstable there and needs ~10 times more steps (measured in
-``doc/physics_ka2d.md``, "Inherent structures", with ``benchmarks/inherent_structures.py``).
+``dt_max = 0.05`` is beyond the stability limit there and needs ~8 times more steps
+(measured in ``doc/physics_ka2d.md``, "Inherent structures", with
+``benchmarks/inherent_structures.py``).
 
 Examples
 --------
