@@ -143,6 +143,18 @@ def test_inherent_structure_keeps_species_box_and_input():
     assert again.n_steps == 0
 
 
+@pytest.mark.parametrize("n", [30, 100])
+def test_list_rebuilds_keep_the_energy_and_forces_exact(n):
+    # N = 30 leaves almost no room for a skin (box 5.02 for a 2 x 2.5 cutoff): many rebuilds.
+    c = _ka2d_config(17, n=n)
+    res = minimize_energy(c)
+    assert res.n_rebuilds > 0
+    e, f = energy_and_forces(res.configuration)  # fresh list, no skin
+    assert res.energy == pytest.approx(e, rel=1e-12)
+    assert res.energy == pytest.approx(_brute_energy(res.configuration), rel=1e-12)
+    assert np.hypot(f[:, 0], f[:, 1]).max() < 1e-8
+
+
 def test_mixture_override_is_the_same_as_building_with_it():
     c = _ka2d_config(9)
     other = get_preset("ka2d")
