@@ -1,10 +1,11 @@
 """Inherent structures: the local energy minimum below a configuration.
 
-:func:`inherent_structure` quenches a configuration to the nearest minimum of the
-potential energy landscape with FIRE (fast inertial relaxation engine; Bitzek, Koskinen,
-Gähler, Moseler & Gumbsch, PRL 97, 170201, 2006) in its periodic box, with the model's
-smoothed Lennard-Jones potential and its analytic forces (:mod:`skii_glass.models`; for
-the presets V, V' and V'' vanish at the cutoff, to ~1e-9 for the ka2d constants).
+:func:`inherent_structure` quenches a configuration to a local minimum of the potential
+energy landscape, the one reached by the damped dynamics of FIRE (fast inertial
+relaxation engine; Bitzek, Koskinen, Gähler, Moseler & Gumbsch, PRL 97, 170201, 2006), in
+its periodic box, with the model's smoothed Lennard-Jones potential and its analytic
+forces (:mod:`skii_glass.models`; for the presets V, V' and V'' vanish at the cutoff, to
+~1e-9 for the ka2d constants).
 Species and box are kept; particles only move. Descriptors computed on it (the
 "inherent" structure, as opposed to the thermal one) remove the vibrations around the
 basin: :class:`~skii_glass.transformers.StructuralDescriptors` with
