@@ -3,13 +3,14 @@ descriptors for feature selection by information imbalance.
 
 The most used names are re-exported here; each concept has its own module
 (:mod:`~skii_glass.models`, :mod:`~skii_glass.simulation`, :mod:`~skii_glass.dynamics`,
-:mod:`~skii_glass.propensity`, :mod:`~skii_glass.structure`,
+:mod:`~skii_glass.propensity`, :mod:`~skii_glass.structure`, :mod:`~skii_glass.inherent`,
 :mod:`~skii_glass.descriptors`, :mod:`~skii_glass.transformers`, :mod:`~skii_glass.io`,
 :mod:`~skii_glass.datasets`, :mod:`~skii_glass.study`).
 """
 
 from .configuration import Configuration
 from .datasets import load_propensity
+from .inherent import inherent_structure
 from .io import read_configuration, write_configuration
 from .models import Mixture, get_preset
 from .propensity import PropensityResult, iso_configurational
@@ -38,6 +39,7 @@ __all__ = [
     "configuration_groups",
     "equilibrate",
     "get_preset",
+    "inherent_structure",
     "iso_configurational",
     "load_propensity",
     "random_configuration",

@@ -74,6 +74,7 @@ from .descriptors import (
     descriptor_names,
     structural_descriptors,
 )
+from .inherent import inherent_structure
 
 __all__ = [
     "StructuralDescriptors",
@@ -131,6 +132,28 @@ def configuration_groups(X) -> np.ndarray:
     return np.repeat(np.arange(len(configs), dtype=np.int64), sizes)
 
 
+_STRUCTURES = ("thermal", "inherent")
+
+
+def _check_structure(structure) -> None:
+    if not isinstance(structure, str) or structure not in _STRUCTURES:
+        raise ValueError(f"structure must be one of {_STRUCTURES}, got {structure!r}")
+
+
+def _inherent_structures(configs: list[Configuration], n_jobs) -> list[Configuration]:
+    """FIRE-quenched copies of ``configs`` (:func:`~skii_glass.inherent.inherent_structure`),
+    over joblib threads when ``n_jobs`` asks for them (each quench is one serial numba
+    call that releases the GIL, so threads need no process start-up)."""
+    if n_jobs is None or n_jobs == 1 or len(configs) == 1:
+        return [inherent_structure(c) for c in configs]
+    from joblib import Parallel, delayed
+
+    workers = n_workers(n_jobs, len(configs))
+    return Parallel(n_jobs=workers, prefer="threads")(
+        delayed(inherent_structure)(c) for c in configs
+    )
+
+
 class _DescriptorTransformer(TransformerMixin, BaseEstimator):
     """Shared machinery; subclasses fix ``_families`` or take ``descriptors``."""
 
@@ -145,6 +168,7 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
     def _validate_params(self) -> tuple[np.ndarray, tuple[str, ...]]:
         lengths = check_lengths(self.lengths)
         families = _check_descriptors(self._get_families())
+        _check_structure(getattr(self, "structure", "thermal"))
         n_jobs = getattr(self, "n_jobs", None)
         if n_jobs is not None and (not isinstance(n_jobs, Integral) or n_jobs == 0):
             raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
@@ -211,6 +235,8 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_out_")
         configs = as_configuration_list(X)
         self._check_configs(configs, self.lengths_, self.descriptors_)
+        if getattr(self, "structure", "thermal") == "inherent":
+            configs = _inherent_structures(configs, getattr(self, "n_jobs", None))
         n_jobs = getattr(self, "n_jobs", None)
         args = (self.lengths_, self._get_cutoff(), self.descriptors_)
         if n_jobs is None or n_jobs == 1 or len(configs) == 1:
@@ -256,6 +282,12 @@ class StructuralDescriptors(_DescriptorTransformer):
     n_jobs : int or None, default None
         joblib workers over configurations (None: one after the other, each using all
         numba threads; with several workers each gets ``cores // workers`` threads).
+    structure : {"thermal", "inherent"}, default "thermal"
+        Describe each configuration as given ("thermal") or its inherent structure, the
+        local energy minimum reached by a FIRE quench
+        (:func:`~skii_glass.inherent.inherent_structure`, ``fmax = 1e-8``; ~0.4 s CPU per
+        ka2d configuration of 1290 particles). Species and box are unchanged, so rows
+        and ``groups_`` are the same.
 
     Attributes
     ----------
@@ -294,11 +326,13 @@ class StructuralDescriptors(_DescriptorTransformer):
         neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF,
         descriptors=DESCRIPTORS,
         n_jobs=None,
+        structure="thermal",
     ):
         self.lengths = lengths
         self.neighbor_cutoff = neighbor_cutoff
         self.descriptors = descriptors
         self.n_jobs = n_jobs
+        self.structure = structure
 
     def _get_families(self):
         return self.descriptors

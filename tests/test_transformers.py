@@ -89,7 +89,7 @@ def test_clone_get_set_params():
                               descriptors=("theta",), n_jobs=2)
     p = t.get_params()
     assert p == {"lengths": [1.0, 2.0], "neighbor_cutoff": 1.3, "descriptors": ("theta",),
-                 "n_jobs": 2}
+                 "n_jobs": 2, "structure": "thermal"}
     c = clone(t)
     assert c.get_params() == p and c is not t
     c.set_params(neighbor_cutoff=1.5)

@@ -22,6 +22,7 @@ SECTIONS = {
         ("skii_glass.models", "Models (pair potentials)"),
         ("skii_glass.configuration", "Configurations"),
         ("skii_glass.simulation", "Monte Carlo simulation"),
+        ("skii_glass.inherent", "Inherent structures (FIRE energy minimisation)"),
         ("skii_glass.dynamics", "Dynamics: displacements, F_s, tau_alpha, bond breaking"),
         ("skii_glass.propensity", "Iso-configurational propensity"),
         ("skii_glass.reliability", "Propensity reliability (the noise ceiling)"),

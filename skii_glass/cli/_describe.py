@@ -5,7 +5,9 @@ Properties=species:S:1:pos:R:3``, species named as in the model, e.g. A, B, C fo
 the z coordinate is ignored; positions outside the box are wrapped) or a HOOMD GSD file,
 and writes a CSV with one row per particle and the columns ``rho_L0.5 ... z_L5.0`` (60
 by default) in the paper's order. With ``--all-frames`` every frame of a trajectory is
-described and a leading ``configuration`` column (the frame number) is added.
+described and a leading ``configuration`` column (the frame number) is added. With
+``--inherent`` the descriptors are those of each configuration's inherent structure (its
+local energy minimum, by a FIRE quench to a largest force below 1e-8).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="frame of a multi-frame file (default: the last)")
     frames.add_argument("--all-frames", action="store_true",
                         help="describe every frame; adds a 'configuration' column")
+    p.add_argument("--inherent", action="store_true",
+                   help="describe the inherent structure (FIRE energy minimum) of each "
+                   "configuration instead of the configuration itself")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)
     return p
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         lengths=args.lengths,
         neighbor_cutoff=args.neighbor_cutoff,
         descriptors=tuple(args.descriptors),
+        structure="inherent" if args.inherent else "thermal",
     ).fit(configs)  # validates every frame before any work
     blocks = [desc.transform(c) for c in _progress(configs, args.quiet)]
     frame = pd.DataFrame(np.vstack(blocks), columns=desc.get_feature_names_out())
