@@ -242,7 +242,7 @@ def load_propensity(
 
     >>> d = load_propensity(descriptors=False)
     >>> len(d.configurations), d.configurations[0].n_particles, d.temperature
-    (10, 1290, 0.55)
+    (10, 1290, 0.45)
     >>> d.metadata["preset"], d.propensity[0].shape, bool(d.tau_alpha > 0)
     ('ka2d', (1290,), True)
     """

@@ -1106,7 +1106,7 @@ def run_study(
     >>> res.supervised_summary["most_common_feature"].iloc[0]
     'b'
     >>> sorted(res.regression_curves())[:3]
-    ['ii_supervised', 'ii_unsupervised', 'lasso']
+    ['ii_supervised', 'ii_supervised_paper', 'ii_unsupervised']
     """
     if selection_protocol not in SELECTION_PROTOCOLS:
         raise ValueError(f"selection_protocol must be one of {SELECTION_PROTOCOLS}, "

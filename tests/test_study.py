@@ -263,8 +263,11 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
 
     monkeypatch.setattr(skii, "imbalance_path", recording_path)
     hook_calls = []
+    # Every method but the paper protocol, which selects on the held-out configuration
+    # by design (checked at the end).
+    held_out = [m for m in study.REGRESSION_METHODS if m != "ii_supervised_paper"]
     reg = study.loco_regression(
-        table, max_d=3, n_random_draws=5, n_jobs=1,
+        table, max_d=3, n_random_draws=5, n_jobs=1, methods=held_out,
         selection_hook=lambda c, rows: hook_calls.append((c, rows)),
     )
     assert len(seen) == 2 * 3  # supervised + unsupervised, 3 folds
@@ -281,7 +284,8 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
     rng = np.random.default_rng(9)
     poisoned.loc[m, "propensity"] = rng.permutation(poisoned.loc[m, "f1"].to_numpy()) * 10
     poisoned.loc[m, "f1"] = poisoned.loc[m, "propensity"] * 3
-    reg2 = study.loco_regression(poisoned, max_d=3, n_random_draws=5, n_jobs=1)
+    reg2 = study.loco_regression(poisoned, max_d=3, n_random_draws=5, n_jobs=1,
+                                 methods=held_out)
     key = ["method", "test_configuration", "d"]
     a = reg[reg.test_configuration == "cnf0"].set_index(key)["features"]
     b = reg2[reg2.test_configuration == "cnf0"].set_index(key)["features"]
@@ -291,6 +295,12 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
         reg[reg.test_configuration == "cnf0"]["abs_pearson"],
         reg2[reg2.test_configuration == "cnf0"]["abs_pearson"],
     )
+    # The paper protocol does look at the held-out configuration: poisoning it changes
+    # the features it picks there (f1 now carries the scrambled propensity exactly).
+    p1, p2 = (study.loco_regression(t, max_d=1, methods=["ii_supervised_paper"], n_jobs=1)
+              for t in (table, poisoned))
+    assert p2.loc[p2.test_configuration == "cnf0", "features"].item() == "f1"
+    assert p1.loc[p1.test_configuration == "cnf0", "features"].item() != "f1"
 
 
 def test_sfs_order_matches_sequential_feature_selector():
