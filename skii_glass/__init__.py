@@ -14,6 +14,7 @@ from .io import read_configuration, write_configuration
 from .models import Mixture, get_preset
 from .propensity import PropensityResult, iso_configurational
 from .simulation import MCResult, equilibrate, random_configuration, run_mc
+from .structure import gr_minimum_cutoffs
 from .transformers import (
     BondOrderDescriptors,
     CoordinationDescriptors,
@@ -38,6 +39,7 @@ __all__ = [
     "configuration_groups",
     "equilibrate",
     "get_preset",
+    "gr_minimum_cutoffs",
     "iso_configurational",
     "load_propensity",
     "random_configuration",
