@@ -1,18 +1,19 @@
 """Per-particle structural descriptors of a 2D configuration, and their coarse-graining.
 
-Definitions (Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024); SPEC section 3):
+Definitions (Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024)):
 
 * ``u_i = sum_j V_ab(r_ij)``: local potential energy, the full pair energy of i with
   every other particle (smoothed LJ of the mixture, zero beyond ``x_cut * sigma_ab``,
   2.5 sigma_ab for ka2d). Summing ``u`` over particles counts each pair twice.
 * Neighbours for ``z``, ``psi6`` and ``theta``: ``r_ij < c_ab * sigma_ab`` with
   ``c_ab = 1.4`` by default (``neighbor_cutoff``; a scalar, or a symmetric
-  (n_species, n_species) array of factors; SPEC section 5 fixes the default). Measured
+  (n_species, n_species) array of factors). Measured
   first minima of the partial g_ab(r) of ka2d (N = 1290, T = 0.7, 4 configurations, this
   module's neighbour search): AA 1.44, CC 1.42, AB 1.58, AC 1.60, BC 1.58 sigma_ab (B-B
   contacts are too rare for a first peak). So 1.4 sigma_ab sits at the minimum for like
   pairs and inside the tail of the first peak for the (non-additive) unlike pairs; pass
-  a matrix to follow the minima more closely.
+  the matrix :func:`skii_glass.structure.gr_minimum_cutoffs` measures (or
+  ``neighbor_cutoff="gr-minimum"`` to the transformers) to follow the minima.
 * ``z_i``: number of neighbours ``n_i``.
 * ``psi6_i = |(1/n_i) sum_j exp(6 i theta_ij)|``, ``theta_ij`` the angle of ``r_j - r_i``
   with the x axis; 0 when ``n_i = 0``.
