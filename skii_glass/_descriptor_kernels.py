@@ -355,6 +355,7 @@ def overlap_sums(positions, box, lengths, radii, all_images, ncx, ncy, cell_of, 
         cy = c % ncy
         xi = positions[i, 0]
         yi = positions[i, 1]
+        full = np.zeros((nl, 2))
         for ox in sx:
             for oy in sy:
                 cc = ((cx + ox) % ncx) * ncy + (cy + oy) % ncy
@@ -372,8 +373,25 @@ def overlap_sums(positions, box, lengths, radii, all_images, ncx, ncy, cell_of, 
                             d = np.sqrt(dx * dx + dy * dy)
                             if not (d < reach):
                                 continue
-                            for b in range(nl):
+                            # Lengths the disk misses add nothing; from the first length
+                            # that holds it whole it adds 1 (binned once, accumulated
+                            # below); only the few lengths that cut it need the lens area.
+                            b = 0
+                            while b < nl and d >= lengths[b] + rad:
+                                b += 1
+                            while b < nl and d > lengths[b] - rad:
                                 a = lens_area(lengths[b], rad, d)
                                 out[i, b, 0] += a / disk
                                 out[i, b, 1] += a
+                                b += 1
+                            if b < nl:
+                                full[b, 0] += 1.0
+                                full[b, 1] += disk
+        acc0 = 0.0
+        acc1 = 0.0
+        for b in range(nl):
+            acc0 += full[b, 0]
+            acc1 += full[b, 1]
+            out[i, b, 0] += acc0
+            out[i, b, 1] += acc1
     return out
