@@ -124,6 +124,10 @@ def test_count_definition_unchanged_and_bad_density():
     c = Configuration([[0.0, 0.0], [1.2, 0.0], [3.0, 0.0]], ["A"] * 3, box=6.0)
     np.testing.assert_allclose(local_density(c, [1.0, 2.0], density="count") * np.pi,
                                [[1.0, 0.5], [1.0, 0.75], [1.0, 0.5]])
+    tiny = Configuration([[0.1, 0.1]], ["A"], box=0.4)  # a disk wider than the box
+    with pytest.raises(ValueError, match="1.5 box sides"):
+        local_density(tiny, [0.2])
+    assert local_density(tiny, [0.2], density="count")[0, 0] == pytest.approx(1 / (np.pi * 0.04))
     for bad in ("sharp", None, 1):
         with pytest.raises(ValueError, match="density must be one of"):
             local_density(c, [1.0], density=bad)
