@@ -15,6 +15,7 @@ from .io import read_configuration, write_configuration
 from .models import Mixture, get_preset
 from .propensity import PropensityResult, iso_configurational
 from .simulation import MCResult, equilibrate, random_configuration, run_mc
+from .structure import gr_minimum_cutoffs
 from .transformers import (
     BondOrderDescriptors,
     CoordinationDescriptors,
@@ -39,6 +40,7 @@ __all__ = [
     "configuration_groups",
     "equilibrate",
     "get_preset",
+    "gr_minimum_cutoffs",
     "inherent_structure",
     "iso_configurational",
     "load_propensity",

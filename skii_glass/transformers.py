@@ -6,7 +6,8 @@ configurations stacked in order, columns in the paper's order (``rho, phi, u, ps
 theta, z``, each with ``L`` increasing) named ``f"{name}_L{L:.1f}"`` such as
 ``theta_L2.0``. ``set_output(transform="pandas")`` returns a DataFrame with those names.
 Definitions, cutoffs and the minimum-image rule are in :mod:`skii_glass.descriptors`;
-constant columns (``rho_L0.5`` at glass densities) are kept, never NaN.
+constant columns (``rho_L0.5`` at glass densities with ``density="count"``) are kept,
+never NaN.
 
 One transformer per descriptor family (:class:`DensityDescriptors` for rho and phi,
 :class:`EnergyDescriptors`, :class:`BondOrderDescriptors` (psi6),
@@ -65,9 +66,11 @@ from skii._parallel import call_with_threads, n_workers, threads_per_worker
 
 from .configuration import Configuration
 from .descriptors import (
+    DEFAULT_DENSITY,
     DEFAULT_LENGTHS,
     DEFAULT_NEIGHBOR_CUTOFF,
     DESCRIPTORS,
+    _check_density,
     _check_descriptors,
     _cutoff_matrix,
     check_lengths,
@@ -75,6 +78,7 @@ from .descriptors import (
     structural_descriptors,
 )
 from .inherent import inherent_structure
+from .structure import gr_minimum_cutoffs
 
 __all__ = [
     "StructuralDescriptors",
@@ -163,10 +167,28 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
         return self._families
 
     def _get_cutoff(self):
+        # The cutoff resolved at fit ("gr-minimum" becomes a matrix), else the parameter.
+        if hasattr(self, "neighbor_cutoff_"):
+            return self.neighbor_cutoff_
         return getattr(self, "neighbor_cutoff", DEFAULT_NEIGHBOR_CUTOFF)
+
+    def _get_density(self) -> str:
+        return getattr(self, "density", DEFAULT_DENSITY)
+
+    def _resolve_cutoff(self, configs):
+        cutoff = getattr(self, "neighbor_cutoff", DEFAULT_NEIGHBOR_CUTOFF)
+        if isinstance(cutoff, str):
+            if cutoff != "gr-minimum":
+                raise ValueError(
+                    f"neighbor_cutoff must be a number, a matrix or 'gr-minimum', got "
+                    f"{cutoff!r}"
+                )
+            return gr_minimum_cutoffs(configs, fallback=DEFAULT_NEIGHBOR_CUTOFF)
+        return cutoff
 
     def _validate_params(self) -> tuple[np.ndarray, tuple[str, ...]]:
         lengths = check_lengths(self.lengths)
+        _check_density(self._get_density())
         families = _check_descriptors(self._get_families())
         _check_structure(getattr(self, "structure", "thermal"))
         n_jobs = getattr(self, "n_jobs", None)
@@ -174,11 +196,13 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
         return lengths, families
 
-    def _check_configs(self, configs, lengths, families) -> None:
+    def _check_configs(self, configs, lengths, families, neighbor_cutoff=None) -> None:
         # Fail before any computation, naming the configuration that does not fit.
         needs_local = any(f in ("u", "psi6", "theta", "z") for f in families)
+        if neighbor_cutoff is None:
+            neighbor_cutoff = self._get_cutoff()
         for k, c in enumerate(configs):
-            cutoff = _cutoff_matrix(c, self._get_cutoff())
+            cutoff = _cutoff_matrix(c, neighbor_cutoff)
             reaches = [(float(lengths[-1]), f"coarse-graining length L = {lengths[-1]:g}")]
             if needs_local:
                 present = np.ix_(np.unique(c.species), np.unique(c.species))
@@ -197,7 +221,8 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Validate parameters and configurations; record ``lengths_``,
-        ``feature_names_out_``, ``groups_`` and ``n_configurations_``.
+        ``feature_names_out_``, ``groups_``, ``n_configurations_`` and, for the families
+        with neighbours, ``neighbor_cutoff_``.
 
         Parameters
         ----------
@@ -210,7 +235,10 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
         """
         configs = as_configuration_list(X)
         lengths, families = self._validate_params()
-        self._check_configs(configs, lengths, families)
+        cutoff = self._resolve_cutoff(configs)
+        self._check_configs(configs, lengths, families, cutoff)
+        if hasattr(self, "neighbor_cutoff"):
+            self.neighbor_cutoff_ = cutoff
         self.lengths_ = lengths
         self.descriptors_ = families
         self.feature_names_out_ = np.asarray(
@@ -239,8 +267,9 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
             configs = _inherent_structures(configs, getattr(self, "n_jobs", None))
         n_jobs = getattr(self, "n_jobs", None)
         args = (self.lengths_, self._get_cutoff(), self.descriptors_)
+        kwargs = {"density": self._get_density()}
         if n_jobs is None or n_jobs == 1 or len(configs) == 1:
-            blocks = [structural_descriptors(c, *args) for c in configs]
+            blocks = [structural_descriptors(c, *args, **kwargs) for c in configs]
         else:
             from joblib import Parallel, delayed
 
@@ -248,7 +277,7 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
             workers = n_workers(n_jobs, len(configs))
             threads = threads_per_worker(workers)
             blocks = Parallel(n_jobs=workers)(
-                delayed(call_with_threads)(threads, structural_descriptors, c, *args)
+                delayed(call_with_threads)(threads, structural_descriptors, c, *args, **kwargs)
                 for c in configs
             )
         return np.vstack(blocks)
@@ -275,10 +304,17 @@ class StructuralDescriptors(_DescriptorTransformer):
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
         Coarse-graining lengths; sorted increasing in the output. The largest must be at
         most half the shorter box side of every configuration.
-    neighbor_cutoff : float or array of shape (n_species, n_species), default 1.4
+    neighbor_cutoff : float, (n_species, n_species) array or "gr-minimum", default 1.4
         Neighbour cutoff for z, psi6 and theta in units of ``sigma_ab``.
+        ``"gr-minimum"``: the first minimum of each partial g_ab(r) measured on the
+        configurations passed to ``fit`` (1.4 for pairs without a clear minimum; see
+        :func:`~skii_glass.structure.gr_minimum_cutoffs`).
     descriptors : sequence of str, default ("rho", "phi", "u", "psi6", "theta", "z")
         Families to compute, in this column order.
+    density : {"overlap", "count"}, default "overlap"
+        Definition of rho and phi: fractions (rho) and areas (phi) of the disks inside
+        the circle of radius L, or sharp counting of the centres with ``r_ij < L`` (see
+        :func:`~skii_glass.descriptors.local_density`).
     n_jobs : int or None, default None
         joblib workers over configurations (None: one after the other, each using all
         numba threads; with several workers each gets ``cores // workers`` threads).
@@ -297,6 +333,8 @@ class StructuralDescriptors(_DescriptorTransformer):
     groups_ : ndarray of int
         Configuration id of each row of the data passed to ``fit``.
     n_configurations_ : int
+    neighbor_cutoff_ : float or ndarray
+        The neighbour cutoff used (the measured factors for ``"gr-minimum"``).
 
     Examples
     --------
@@ -327,12 +365,14 @@ class StructuralDescriptors(_DescriptorTransformer):
         descriptors=DESCRIPTORS,
         n_jobs=None,
         structure="thermal",
+        density=DEFAULT_DENSITY,
     ):
         self.lengths = lengths
         self.neighbor_cutoff = neighbor_cutoff
         self.descriptors = descriptors
         self.n_jobs = n_jobs
         self.structure = structure
+        self.density = density
 
     def _get_families(self):
         return self.descriptors
@@ -341,13 +381,18 @@ class StructuralDescriptors(_DescriptorTransformer):
 class DensityDescriptors(_DescriptorTransformer):
     """Local number density ``rho`` and area fraction ``phi`` within each length.
 
-    ``rho_L = #{j: r_ij < L, i included} / (pi L^2)``; ``phi_L`` sums
-    ``pi (sigma_jj / 2)^2`` over the same set. Columns ``rho_L*`` then ``phi_L*``.
+    ``density="overlap"`` (default): every particle j (i included) contributes the part
+    of its disk (radius ``sigma_jj / 2``) inside the circle of radius L around i; ``rho_L``
+    sums the disk fractions, ``phi_L`` the disk areas, both over ``pi L^2`` (smooth in
+    L). ``density="count"``: ``rho_L = #{j: r_ij < L, i included} / (pi L^2)`` and
+    ``phi_L`` sums ``pi (sigma_jj / 2)^2`` over the same set. Columns ``rho_L*`` then
+    ``phi_L*``.
 
     Parameters
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     n_jobs : int or None, default None
+    density : {"overlap", "count"}, default "overlap"
 
     Examples
     --------
@@ -355,18 +400,22 @@ class DensityDescriptors(_DescriptorTransformer):
     >>> from skii_glass import Configuration
     >>> x, y = np.meshgrid(np.arange(11.0), np.arange(11.0))
     >>> sq = Configuration(np.c_[x.ravel(), y.ravel()], np.zeros(121, int), box=11.0)
-    >>> d = DensityDescriptors(lengths=[1.1]).fit(sq)
+    >>> d = DensityDescriptors(lengths=[1.1], density="count").fit(sq)
     >>> d.get_feature_names_out().tolist()
     ['rho_L1.1', 'phi_L1.1']
     >>> np.allclose(d.transform(sq) * np.pi * 1.1**2, [5, 5 * np.pi / 4])
     True
+    >>> smooth = DensityDescriptors(lengths=[1.1]).fit_transform(sq)
+    >>> np.round(smooth[0] * np.pi * 1.1**2, 3).tolist()  # own disk + parts of 8 others
+    [3.747, 2.943]
     """
 
     _families = ("rho", "phi")
 
-    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None):
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None, density=DEFAULT_DENSITY):
         self.lengths = lengths
         self.n_jobs = n_jobs
+        self.density = density
 
 
 class EnergyDescriptors(_DescriptorTransformer):
@@ -409,8 +458,9 @@ class BondOrderDescriptors(_NeighborFamily):
     Parameters
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
-    neighbor_cutoff : float or array, default 1.4
-        Neighbours are ``r_ij < neighbor_cutoff * sigma_ab``.
+    neighbor_cutoff : float, array or "gr-minimum", default 1.4
+        Neighbours are ``r_ij < neighbor_cutoff * sigma_ab`` (``"gr-minimum"``: as in
+        :class:`StructuralDescriptors`).
     n_jobs : int or None, default None
 
     Examples
@@ -432,7 +482,7 @@ class StericOrderDescriptors(_NeighborFamily):
     Parameters
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
-    neighbor_cutoff : float or array, default 1.4
+    neighbor_cutoff : float, array or "gr-minimum", default 1.4
     n_jobs : int or None, default None
 
     Examples
@@ -455,7 +505,7 @@ class CoordinationDescriptors(_NeighborFamily):
     Parameters
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
-    neighbor_cutoff : float or array, default 1.4
+    neighbor_cutoff : float, array or "gr-minimum", default 1.4
     n_jobs : int or None, default None
 
     Examples

@@ -101,3 +101,16 @@ def test_describe_bad_input_exits_with_clear_error(tmp_path, capsys, text, extra
 def test_describe_missing_file(tmp_path, capsys):
     assert main(["describe", str(tmp_path / "nope.xyz"), "--out", str(tmp_path / "f")]) == 2
     assert "nope.xyz" in capsys.readouterr().err
+
+
+def test_describe_density_definition(tmp_path):
+    c = _config(5)
+    path = tmp_path / "c.xyz"
+    write_xyz(path, c)
+    out = tmp_path / "f.csv"
+    assert main(["describe", str(path), "--out", str(out), "--lengths", "0.5", "2.0",
+                 "--descriptors", "rho", "phi", "--density", "count", "--quiet"]) == 0
+    want = structural_descriptors(c, [0.5, 2.0], descriptors=["rho", "phi"], density="count")
+    np.testing.assert_allclose(pd.read_csv(out).to_numpy(), want, rtol=1e-12)
+    assert not np.allclose(want, structural_descriptors(c, [0.5, 2.0],
+                                                        descriptors=["rho", "phi"]))

@@ -89,13 +89,13 @@ def test_clone_get_set_params():
                               descriptors=("theta",), n_jobs=2)
     p = t.get_params()
     assert p == {"lengths": [1.0, 2.0], "neighbor_cutoff": 1.3, "descriptors": ("theta",),
-                 "n_jobs": 2, "structure": "thermal"}
+                 "n_jobs": 2, "structure": "thermal", "density": "overlap"}
     c = clone(t)
     assert c.get_params() == p and c is not t
     c.set_params(neighbor_cutoff=1.5)
     assert t.neighbor_cutoff == 1.3 and c.neighbor_cutoff == 1.5
     assert set(BondOrderDescriptors().get_params()) == {"lengths", "neighbor_cutoff", "n_jobs"}
-    assert set(DensityDescriptors().get_params()) == {"lengths", "n_jobs"}
+    assert set(DensityDescriptors().get_params()) == {"lengths", "n_jobs", "density"}
     assert "StructuralDescriptors" in repr(t)
 
 

@@ -17,7 +17,13 @@ import sys
 
 import numpy as np
 
-from ..descriptors import DEFAULT_LENGTHS, DEFAULT_NEIGHBOR_CUTOFF, DESCRIPTORS
+from ..descriptors import (
+    DEFAULT_DENSITY,
+    DEFAULT_LENGTHS,
+    DEFAULT_NEIGHBOR_CUTOFF,
+    DENSITY_DEFINITIONS,
+    DESCRIPTORS,
+)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -39,6 +45,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="neighbour cutoff for z, psi6 and theta, in units of sigma_ab")
     p.add_argument("--descriptors", nargs="+", default=list(DESCRIPTORS),
                    choices=DESCRIPTORS, help="descriptor families, in column order")
+    p.add_argument("--density", default=DEFAULT_DENSITY, choices=DENSITY_DEFINITIONS,
+                   help="rho and phi from the disk areas inside each circle (overlap, smooth "
+                   "in L) or from counting the centres within L (count)")
     frames = p.add_mutually_exclusive_group()
     frames.add_argument("--frame", type=int, default=-1,
                         help="frame of a multi-frame file (default: the last)")
@@ -78,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         neighbor_cutoff=args.neighbor_cutoff,
         descriptors=tuple(args.descriptors),
         structure="inherent" if args.inherent else "thermal",
+        density=args.density,
     ).fit(configs)  # validates every frame before any work
     blocks = [desc.transform(c) for c in _progress(configs, args.quiet)]
     frame = pd.DataFrame(np.vstack(blocks), columns=desc.get_feature_names_out())
