@@ -74,6 +74,7 @@ from .descriptors import (
     descriptor_names,
     structural_descriptors,
 )
+from .simulation import check_overlaps
 
 __all__ = [
     "StructuralDescriptors",
@@ -152,6 +153,17 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
 
     def _check_configs(self, configs, lengths, families) -> None:
         # Fail before any computation, naming the configuration that does not fit.
+        if not getattr(self, "allow_overlaps", False):
+            # Overlaps first: an overlapping pair gives u ~ 1e24 or NaN, and a file with
+            # one is usually a unit or format mistake that a size message would hide.
+            for k, c in enumerate(configs):
+                try:
+                    check_overlaps(c)
+                except ValueError as err:
+                    raise ValueError(
+                        f"configuration {k}: {err}; allow_overlaps=True (skii-glass "
+                        "describe --allow-overlaps) computes the descriptors anyway"
+                    ) from None
         needs_local = any(f in ("u", "psi6", "theta", "z") for f in families)
         for k, c in enumerate(configs):
             cutoff = _cutoff_matrix(c, self._get_cutoff())
@@ -256,6 +268,9 @@ class StructuralDescriptors(_DescriptorTransformer):
     n_jobs : int or None, default None
         joblib workers over configurations (None: one after the other, each using all
         numba threads; with several workers each gets ``cores // workers`` threads).
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Attributes
     ----------
@@ -275,12 +290,13 @@ class StructuralDescriptors(_DescriptorTransformer):
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skii_glass import Configuration
     >>> rng = np.random.default_rng(0)
-    >>> configs = [Configuration(rng.uniform(0, 11, (130, 2)), rng.integers(0, 3, 130), 11.0)
-    ...            for _ in range(3)]
+    >>> grid = np.stack(np.meshgrid(np.arange(11.0), np.arange(11.0)), -1).reshape(-1, 2)
+    >>> configs = [Configuration(grid + rng.normal(0, 0.1, grid.shape),
+    ...                          rng.integers(0, 3, 121), 11.0) for _ in range(3)]
     >>> desc = StructuralDescriptors().set_output(transform="pandas")
     >>> X = desc.fit_transform(configs)
     >>> X.shape, X.columns[0], X.columns[-1], np.bincount(desc.groups_).tolist()
-    ((390, 60), 'rho_L0.5', 'z_L5.0', [130, 130, 130])
+    ((363, 60), 'rho_L0.5', 'z_L5.0', [121, 121, 121])
     >>> y = X["u_L1.0"].to_numpy()  # any per-particle target
     >>> model = make_pipeline(StandardScaler(), LinearRegression())
     >>> scores = cross_val_score(model, X, y, groups=desc.groups_, cv=GroupKFold(3))
@@ -294,11 +310,13 @@ class StructuralDescriptors(_DescriptorTransformer):
         neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF,
         descriptors=DESCRIPTORS,
         n_jobs=None,
+        allow_overlaps=False,
     ):
         self.lengths = lengths
         self.neighbor_cutoff = neighbor_cutoff
         self.descriptors = descriptors
         self.n_jobs = n_jobs
+        self.allow_overlaps = allow_overlaps
 
     def _get_families(self):
         return self.descriptors
@@ -314,6 +332,9 @@ class DensityDescriptors(_DescriptorTransformer):
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
@@ -330,9 +351,10 @@ class DensityDescriptors(_DescriptorTransformer):
 
     _families = ("rho", "phi")
 
-    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None):
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None, allow_overlaps=False):
         self.lengths = lengths
         self.n_jobs = n_jobs
+        self.allow_overlaps = allow_overlaps
 
 
 class EnergyDescriptors(_DescriptorTransformer):
@@ -342,31 +364,38 @@ class EnergyDescriptors(_DescriptorTransformer):
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skii_glass import Configuration
     >>> rng = np.random.default_rng(1)
-    >>> c = Configuration(rng.uniform(0, 11, (130, 2)), rng.integers(0, 3, 130), 11.0)
+    >>> grid = np.stack(np.meshgrid(np.arange(11.0), np.arange(11.0)), -1).reshape(-1, 2)
+    >>> c = Configuration(grid + rng.normal(0, 0.1, grid.shape), rng.integers(0, 3, 121), 11.0)
     >>> EnergyDescriptors(lengths=[0.5, 2.0]).fit_transform(c).shape
-    (130, 2)
+    (121, 2)
     """
 
     _families = ("u",)
 
-    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None):
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None, allow_overlaps=False):
         self.lengths = lengths
         self.n_jobs = n_jobs
+        self.allow_overlaps = allow_overlaps
 
 
 class _NeighborFamily(_DescriptorTransformer):
     def __init__(
-        self, lengths=DEFAULT_LENGTHS, neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF, n_jobs=None
+        self, lengths=DEFAULT_LENGTHS, neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF, n_jobs=None,
+        allow_overlaps=False,
     ):
         self.lengths = lengths
         self.neighbor_cutoff = neighbor_cutoff
         self.n_jobs = n_jobs
+        self.allow_overlaps = allow_overlaps
 
 
 class BondOrderDescriptors(_NeighborFamily):
@@ -378,6 +407,9 @@ class BondOrderDescriptors(_NeighborFamily):
     neighbor_cutoff : float or array, default 1.4
         Neighbours are ``r_ij < neighbor_cutoff * sigma_ab``.
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
@@ -400,6 +432,9 @@ class StericOrderDescriptors(_NeighborFamily):
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     neighbor_cutoff : float or array, default 1.4
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
@@ -423,6 +458,9 @@ class CoordinationDescriptors(_NeighborFamily):
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     neighbor_cutoff : float or array, default 1.4
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------

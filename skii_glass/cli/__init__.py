@@ -19,6 +19,33 @@ _SUBCOMMANDS: list[str] = [
 ]
 
 
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show ``(default: ...)`` only where the help text does not already say it, and never
+    for required options, flags or options without a default."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if (
+            "default" in text
+            or action.required
+            or action.default in (None, False, argparse.SUPPRESS)
+        ):
+            return text
+        return super()._get_help_string(action)
+
+
+def check_preset_arg(name: str | None, option: str = "--preset") -> None:
+    """Reject an unknown model name the command-line way, before any file is read."""
+    if name is None:
+        return
+    from ..models import PRESETS
+
+    if name not in PRESETS:
+        raise ValueError(
+            f"{option} {name}: unknown model; choose one of: {', '.join(sorted(PRESETS))}"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
@@ -46,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skii-glass {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # A newline first: a progress bar may hold the end of the current line.
         print(
-            f"skii-glass {args.command}: interrupted; run the same command again to resume "
+            f"\nskii-glass {args.command}: interrupted; run the same command again to resume "
             "from the last checkpoint",
             file=sys.stderr,
         )

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 from ..descriptors import DEFAULT_LENGTHS, DEFAULT_NEIGHBOR_CUTOFF, DESCRIPTORS
+from . import DefaultsHelpFormatter, check_preset_arg
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -23,7 +24,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "describe",
         help="compute the coarse-grained structural descriptors of a configuration",
         description=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     p.add_argument("config", metavar="CONFIG", help="configuration file (.xyz, .extxyz, .gsd)")
     p.add_argument("--out", "-o", required=True, metavar="FEATURES.csv",
@@ -42,6 +43,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="frame of a multi-frame file (default: the last)")
     frames.add_argument("--all-frames", action="store_true",
                         help="describe every frame; adds a 'configuration' column")
+    p.add_argument("--allow-overlaps", action="store_true",
+                   help="describe a configuration even if two particles are closer than "
+                   "0.5 sigma_ab (by default an error: the energy u would be ~1e24 or NaN)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)
     return p
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_configuration, read_gsd, read_xyz
     from ..transformers import StructuralDescriptors
 
+    check_preset_arg(args.preset)
     if args.all_frames:
         reader = read_gsd if str(args.config).lower().endswith(".gsd") else read_xyz
         configs = reader(args.config, None, mixture=args.preset)
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         lengths=args.lengths,
         neighbor_cutoff=args.neighbor_cutoff,
         descriptors=tuple(args.descriptors),
+        allow_overlaps=args.allow_overlaps,
     ).fit(configs)  # validates every frame before any work
     blocks = [desc.transform(c) for c in _progress(configs, args.quiet)]
     frame = pd.DataFrame(np.vstack(blocks), columns=desc.get_feature_names_out())
