@@ -223,6 +223,11 @@ def _validate_scale(s: Scale) -> None:
         raise ValueError(f"max_displacement must be positive, got {s.max_displacement}")
     if not 0 <= s.swap_probability < 1:
         raise ValueError(f"swap_probability must be in [0, 1), got {s.swap_probability}")
+    if isinstance(s.seed, bool) or int(s.seed) != s.seed or s.seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {s.seed!r}")
+    from .models import get_preset
+
+    get_preset(s.preset)  # an unknown model fails here, before anything is written
 
 
 # ----------------------------------------------------------------------------- files
@@ -756,12 +761,16 @@ def run_pipeline(
     start = time.perf_counter()
     say = log or (lambda s: None)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    # Every argument is checked before the output folder is created: a mistyped command
+    # must leave nothing behind that the corrected one would refuse to reuse.
+    _validate_scale(scale)
     if from_bundled:
         from .datasets import load_propensity
 
         data = load_propensity(None if from_bundled is True else from_bundled,
                                descriptors=False)
+    out.mkdir(parents=True, exist_ok=True)
+    if from_bundled:
         cache = out / "cache"
         _check_cache_key(cache, "simulation", {"dataset": data.metadata.get("sha256", ""),
                                                "source": str(data.path)})

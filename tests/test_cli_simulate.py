@@ -95,12 +95,17 @@ def test_simulate_from_start_file_with_swaps(tmp_path, capsys):
         (["--preset", "nope"], "unknown preset"),
         (["--swap-probability", "2"], "swap-probability"),
         (["--n-particles", "20"], "too small"),
-        (["--max-displacement", "nan"], "max_displacement"),
+        (["--max-displacement", "nan"], "max-displacement"),
+        (["--max-displacement", "-1"], "max-displacement"),
+        (["--seed", "-3"], "--seed"),
+        (["--n-jobs", "0"], "--n-jobs"),
     ],
 )
 def test_simulate_bad_input(tmp_path, capsys, extra, message):
     assert main(BASE + extra + ["--out", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err
+    # A failed validation leaves no folder (no stale seed.txt for the corrected command).
+    assert not (tmp_path / "x").exists()
 
 
 def test_simulate_help(capsys):

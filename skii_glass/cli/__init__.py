@@ -7,7 +7,10 @@ it and sets ``func``); this module only dispatches.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
 import sys
+from pathlib import Path
 
 # Module names under skii_glass.cli.
 _SUBCOMMANDS: list[str] = [
@@ -44,6 +47,25 @@ def check_preset_arg(name: str | None, option: str = "--preset") -> None:
         raise ValueError(
             f"{option} {name}: unknown model; choose one of: {', '.join(sorted(PRESETS))}"
         )
+
+
+@contextlib.contextmanager
+def output_dir(path):
+    """Create the output folder ``path``; if it did not exist and the command fails before
+    writing anything but ``seed.txt``, remove it again, so that a mistyped command leaves
+    no folder behind (a rerun would otherwise resume from the stale seed)."""
+    path = Path(path)
+    existed = path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    except (ValueError, FileNotFoundError):
+        if not existed and all(
+            f.name == "seed.txt" or (f.is_dir() and not any(f.iterdir()))
+            for f in path.iterdir()
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:

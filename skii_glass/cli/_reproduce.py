@@ -87,6 +87,8 @@ def add_simulation_arguments(p: argparse.ArgumentParser, default_scale: str = "q
 def scale_from_args(args):
     from ..pipeline import get_scale
 
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs must be a non-zero integer (-1 = all cores)")
     return get_scale(
         args.scale,
         preset=args.preset,

@@ -212,10 +212,19 @@ def _check_args(args) -> None:
         raise ValueError("--swap-probability must lie in [0, 1]")
     if args.checkpoint_every < 1:
         raise ValueError("--checkpoint-every must be at least 1")
+    if not (math.isfinite(args.max_displacement) and args.max_displacement > 0):
+        raise ValueError(f"--max-displacement must be positive, got {args.max_displacement}")
+    if args.seed is not None and args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.samples_per_decade < 0 or args.linear_samples < 0:
+        raise ValueError("--samples-per-decade and --linear-samples must be >= 0")
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs must be a non-zero integer (-1 = all cores)")
 
 
 def run(args) -> int:
     from ..models import get_preset
+    from . import output_dir
 
     _check_args(args)
     start = None
@@ -227,8 +236,11 @@ def run(args) -> int:
         args.n_particles = start.n_particles
     else:
         get_preset(args.preset)  # unknown preset: clear error before any work
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_dir(args.out) as out:
+        return _run(args, out, start)
+
+
+def _run(args, out: Path, start) -> int:
     seed = args.seed
     seed_file = out / "seed.txt"
     if seed is None:
