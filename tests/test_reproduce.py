@@ -216,3 +216,21 @@ def test_gitignore_lists_the_default_output_folder():
     default_out = sub.choices["reproduce"].get_default("out")
     ignored = (Path(__file__).parents[1] / ".gitignore").read_text().split()
     assert f"{default_out}/" in ignored
+
+
+def test_run_times_are_stated_the_same_everywhere(capsys):
+    root = Path(__file__).parents[1]
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    texts = {
+        "reproduce --help": " ".join(capsys.readouterr().out.split()),
+        "README.md": " ".join((root / "README.md").read_text(encoding="utf-8").split()),
+        "glass.rst": " ".join((root / "doc/user_guide/glass.rst").read_text(
+            encoding="utf-8").split()),
+    }
+    for where, text in texts.items():
+        # quick: measured cold and warm; paper: one estimate from the measured bundle run.
+        for phrase in ("99 s", "43 s", "~3.4e10 trial moves", "about 4 hours", "2668 s"):
+            assert phrase in text, (where, phrase)
+        for stale in ("about a day", "a day on 2 cores", "a few hours", "about a minute"):
+            assert stale not in text, (where, stale)
