@@ -274,6 +274,9 @@ def _fig5(ours: pd.DataFrame, ref: PaperReference, path: Path) -> None:
 
 def _fig6(ours: pd.DataFrame, ref: PaperReference, path: Path) -> None:
     plt = _plt()
+    # Studies cached by earlier versions named the unsupervised columns *_target*.
+    ours = ours.rename(columns={"delta_subset_to_target": "delta_subset_to_full",
+                                "delta_target_to_subset": "delta_full_to_subset"})
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     _path_panels(axes, ours, ref.fig6(), objective_key="objective",
                  obj_label="[Δ(X_d→X)+Δ(X→X_d)]/√2", x_label="Δ(X_d → X_full)",
