@@ -46,7 +46,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["PropensityDataset", "load_propensity", "save_propensity", "BUNDLED_FILE"]
+__all__ = [
+    "PropensityDataset", "load_propensity", "save_propensity", "descriptor_table", "BUNDLED_FILE",
+]
 
 #: File name of the packaged dataset inside ``skii_glass/data``.
 BUNDLED_FILE = "propensity_ka2d.npz"
@@ -118,8 +120,6 @@ class PropensityDataset:
     def table(self) -> pd.DataFrame:
         """Study table for :func:`skii_glass.study.run_study`: descriptors, ``propensity``
         and ``configuration`` columns (descriptors computed if not loaded yet)."""
-        from .pipeline import descriptor_table
-
         if self.descriptors is None:
             t = descriptor_table(self.configurations, self.propensity)
             self.descriptors = t.drop(columns=["propensity", "configuration"])
@@ -299,3 +299,45 @@ def load_propensity(
         data.table()
     _CACHE[key] = data
     return data
+
+
+def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
+    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle.
+
+    Parameters
+    ----------
+    configurations : sequence of Configuration
+        Box sides must exceed twice the largest coarse-graining length (L = 5).
+    propensities : sequence of array of shape (N,)
+        One per configuration.
+    n_jobs : int, optional
+        joblib workers for the descriptors.
+
+    Returns
+    -------
+    DataFrame
+        One row per particle (configurations stacked).
+
+    Examples
+    --------
+    >>> from skii_glass.simulation import random_configuration
+    >>> confs = [random_configuration("ka2d", 150, seed=s) for s in (1, 2)]
+    >>> t = descriptor_table(confs, [np.zeros(150), np.ones(150)])
+    >>> t.shape, list(t.columns[:2]), t["configuration"].unique().tolist()
+    ((300, 62), ['rho_L0.5', 'rho_L1.0'], [0, 1])
+    """
+    from .transformers import StructuralDescriptors
+
+    if len(configurations) != len(propensities):
+        raise ValueError("one propensity array per configuration is needed")
+    for c, p in zip(configurations, propensities, strict=True):
+        if np.shape(p) != (c.n_particles,):
+            raise ValueError(
+                f"propensity has shape {np.shape(p)}, expected ({c.n_particles},)"
+            )
+    desc = StructuralDescriptors(n_jobs=n_jobs).set_output(transform="pandas")
+    X = desc.fit_transform(list(configurations))
+    table = pd.DataFrame(X).reset_index(drop=True)
+    table["propensity"] = np.concatenate([np.asarray(p, dtype=np.float64) for p in propensities])
+    table["configuration"] = np.asarray(desc.groups_)
+    return table

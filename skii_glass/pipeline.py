@@ -59,6 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .datasets import descriptor_table  # re-exported: its home is the dataset module
+
 __all__ = [
     "Scale",
     "SCALES",
@@ -176,7 +178,8 @@ SCALES: dict[str, Scale] = {
         name="quick", n_particles=400, n_configurations=4, n_trajectories=10, temperature=1.0,
         max_displacement=0.2, equilibration_sweeps=40000, melt_sweeps=500,
         tau_sweeps_guess=4000, n_tau_configurations=4,
-        cost="a few minutes on 2 cores (T = 1.0: tau_alpha^CR ~ 1.4e3 sweeps; weak dynamic "
+        cost="99 s cold (numba compiling), 43 s warm on 2 cores (T = 1.0: tau_alpha^CR ~ "
+             "1.4e3 sweeps; weak dynamic "
              "heterogeneity, so a smoke run of every stage, not the physics)",
     ),
     "bundle": Scale(
@@ -186,7 +189,8 @@ SCALES: dict[str, Scale] = {
         n_tau_configurations=4,
         cost="the shipped dataset: 10 x 3e4 swap-MC equilibration sweeps (E/N is flat after "
              "~7.5e3 at T = 0.45) + 10 x 30 plain-MC trajectories of tau_alpha^CR = 3.5e4 "
-             "sweeps, N = 1290: 1.4e10 trial moves, 44 minutes wall on 2 shared cores",
+             "sweeps, N = 1290: 1.4e10 trial moves, measured 2646 s wall with n_jobs=2 on "
+             "2 shared cores",
     ),
     "paper": Scale(
         name="paper", n_particles=4000, n_configurations=10, n_trajectories=30,
@@ -195,9 +199,9 @@ SCALES: dict[str, Scale] = {
         n_tau_configurations=4,
         cost="the paper's size (N = 4000, 10 configurations x 30 trajectories) at the "
              "bundle's T = 0.45 (the paper's temperature is not published): ~4.4e10 trial "
-             "moves, about 2.5 hours on 2 cores at the bundle's measured rate; the 300 "
-             "trajectories are independent joblib jobs, so --dask-scheduler spreads them "
-             "over a cluster",
+             "moves, about 2.5 hours with n_jobs=2 on 2 cores (extrapolated from the bundle "
+             "run: 1.4e10 trial moves in 2646 s); the 300 trajectories are independent "
+             "joblib jobs, so --dask-scheduler spreads them over a cluster",
     ),
 }
 
@@ -245,6 +249,11 @@ def _validate_scale(s: Scale) -> None:
                          f"got {s.selection_protocol!r}")
     if not 0 <= s.swap_probability < 1:
         raise ValueError(f"swap_probability must be in [0, 1), got {s.swap_probability}")
+    if isinstance(s.seed, bool) or int(s.seed) != s.seed or s.seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {s.seed!r}")
+    from .models import get_preset
+
+    get_preset(s.preset)  # an unknown model fails here, before anything is written
 
 
 # ----------------------------------------------------------------------------- files
@@ -665,48 +674,6 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
     return SimulationResult(scale, configs, prop, bb, tau, timings, drifting, disp)
 
 
-def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
-    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle.
-
-    Parameters
-    ----------
-    configurations : sequence of Configuration
-        Box sides must exceed twice the largest coarse-graining length (L = 5).
-    propensities : sequence of array of shape (N,)
-        One per configuration.
-    n_jobs : int, optional
-        joblib workers for the descriptors.
-
-    Returns
-    -------
-    DataFrame
-        One row per particle (configurations stacked).
-
-    Examples
-    --------
-    >>> from skii_glass.simulation import random_configuration
-    >>> confs = [random_configuration("ka2d", 150, seed=s) for s in (1, 2)]
-    >>> t = descriptor_table(confs, [np.zeros(150), np.ones(150)])
-    >>> t.shape, list(t.columns[:2]), t["configuration"].unique().tolist()
-    ((300, 62), ['rho_L0.5', 'rho_L1.0'], [0, 1])
-    """
-    from .transformers import StructuralDescriptors
-
-    if len(configurations) != len(propensities):
-        raise ValueError("one propensity array per configuration is needed")
-    for c, p in zip(configurations, propensities, strict=True):
-        if np.shape(p) != (c.n_particles,):
-            raise ValueError(
-                f"propensity has shape {np.shape(p)}, expected ({c.n_particles},)"
-            )
-    desc = StructuralDescriptors(n_jobs=n_jobs).set_output(transform="pandas")
-    X = desc.fit_transform(list(configurations))
-    table = pd.DataFrame(X).reset_index(drop=True)
-    table["propensity"] = np.concatenate([np.asarray(p, dtype=np.float64) for p in propensities])
-    table["configuration"] = np.asarray(desc.groups_)
-    return table
-
-
 def _inherent_stage(cache: Path, configurations, n_jobs, progress: bool) -> list:
     """FIRE inherent structure of every configuration, cached one file each."""
     from .configuration import Configuration
@@ -827,12 +794,16 @@ def run_pipeline(
     start = time.perf_counter()
     say = log or (lambda s: None)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    # Every argument is checked before the output folder is created: a mistyped command
+    # must leave nothing behind that the corrected one would refuse to reuse.
+    _validate_scale(scale)
     if from_bundled:
         from .datasets import load_propensity
 
         data = load_propensity(None if from_bundled is True else from_bundled,
                                descriptors=False)
+    out.mkdir(parents=True, exist_ok=True)
+    if from_bundled:
         cache = out / "cache"
         _check_cache_key(cache, "simulation", {"dataset": data.metadata.get("sha256", ""),
                                                "source": str(data.path)})

@@ -284,11 +284,14 @@ def _fig5(ours: pd.DataFrame, ref: PaperReference, path: Path) -> None:
 
 def _fig6(ours: pd.DataFrame, ref: PaperReference, path: Path) -> None:
     plt = _plt()
+    # Studies cached by earlier versions named the unsupervised columns *_target*.
+    ours = ours.rename(columns={"delta_subset_to_target": "delta_subset_to_full",
+                                "delta_target_to_subset": "delta_full_to_subset"})
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     _path_panels(axes, ours, ref.fig6(), objective_key="objective",
                  obj_label="[Δ(X_d→X)+Δ(X→X_d)]/√2", x_label="Δ(X_d → X_full)",
                  y_label="Δ(X_full → X_d)",
-                 plane_keys=("delta_subset_to_target", "delta_target_to_subset"), log=True)
+                 plane_keys=("delta_subset_to_full", "delta_full_to_subset"), log=True)
     axes[0].set_title("a) unsupervised greedy selection (mean ± sd over configurations)",
                       fontsize=10)
     axes[1].set_title("b) imbalance plane along the path", fontsize=10)

@@ -580,12 +580,15 @@ def summarize_paths(paths: pd.DataFrame) -> pd.DataFrame:
     [0.44, 0.48]
     """
     g = paths.groupby("n_features")
+    # Supervised paths hold delta_*_target*, unsupervised ones delta_*_full*.
+    deltas = [c for c in paths.columns if c.startswith("delta_")]
+    stats = {}
+    for c in deltas:
+        stats[c] = g[c].mean()
+        stats[c + "_std"] = g[c].std(ddof=1).fillna(0.0)
     out = pd.DataFrame(
         {
-            "delta_subset_to_target": g["delta_subset_to_target"].mean(),
-            "delta_subset_to_target_std": g["delta_subset_to_target"].std(ddof=1).fillna(0.0),
-            "delta_target_to_subset": g["delta_target_to_subset"].mean(),
-            "delta_target_to_subset_std": g["delta_target_to_subset"].std(ddof=1).fillna(0.0),
+            **stats,
             "objective": g["objective"].mean(),
             "objective_std": g["objective"].std(ddof=1).fillna(0.0),
             "most_common_feature": g["feature_name"].agg(lambda s: s.value_counts().index[0]),

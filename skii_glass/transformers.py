@@ -78,6 +78,7 @@ from .descriptors import (
     structural_descriptors,
 )
 from .inherent import inherent_structure
+from .simulation import check_overlaps
 from .structure import gr_minimum_cutoffs
 
 __all__ = [
@@ -198,6 +199,17 @@ class _DescriptorTransformer(TransformerMixin, BaseEstimator):
 
     def _check_configs(self, configs, lengths, families, neighbor_cutoff=None) -> None:
         # Fail before any computation, naming the configuration that does not fit.
+        if not getattr(self, "allow_overlaps", False):
+            # Overlaps first: an overlapping pair gives u ~ 1e24 or NaN, and a file with
+            # one is usually a unit or format mistake that a size message would hide.
+            for k, c in enumerate(configs):
+                try:
+                    check_overlaps(c)
+                except ValueError as err:
+                    raise ValueError(
+                        f"configuration {k}: {err}; allow_overlaps=True (skii-glass "
+                        "describe --allow-overlaps) computes the descriptors anyway"
+                    ) from None
         needs_local = any(f in ("u", "psi6", "theta", "z") for f in families)
         if neighbor_cutoff is None:
             neighbor_cutoff = self._get_cutoff()
@@ -324,6 +336,9 @@ class StructuralDescriptors(_DescriptorTransformer):
         (:func:`~skii_glass.inherent.inherent_structure`, ``fmax = 1e-8``; ~0.4 s CPU per
         ka2d configuration of 1290 particles). Species and box are unchanged, so rows
         and ``groups_`` are the same.
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Attributes
     ----------
@@ -345,12 +360,13 @@ class StructuralDescriptors(_DescriptorTransformer):
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skii_glass import Configuration
     >>> rng = np.random.default_rng(0)
-    >>> configs = [Configuration(rng.uniform(0, 11, (130, 2)), rng.integers(0, 3, 130), 11.0)
-    ...            for _ in range(3)]
+    >>> grid = np.stack(np.meshgrid(np.arange(11.0), np.arange(11.0)), -1).reshape(-1, 2)
+    >>> configs = [Configuration(grid + rng.normal(0, 0.1, grid.shape),
+    ...                          rng.integers(0, 3, 121), 11.0) for _ in range(3)]
     >>> desc = StructuralDescriptors().set_output(transform="pandas")
     >>> X = desc.fit_transform(configs)
     >>> X.shape, X.columns[0], X.columns[-1], np.bincount(desc.groups_).tolist()
-    ((390, 60), 'rho_L0.5', 'z_L5.0', [130, 130, 130])
+    ((363, 60), 'rho_L0.5', 'z_L5.0', [121, 121, 121])
     >>> y = X["u_L1.0"].to_numpy()  # any per-particle target
     >>> model = make_pipeline(StandardScaler(), LinearRegression())
     >>> scores = cross_val_score(model, X, y, groups=desc.groups_, cv=GroupKFold(3))
@@ -366,6 +382,7 @@ class StructuralDescriptors(_DescriptorTransformer):
         n_jobs=None,
         structure="thermal",
         density=DEFAULT_DENSITY,
+        allow_overlaps=False,
     ):
         self.lengths = lengths
         self.neighbor_cutoff = neighbor_cutoff
@@ -373,6 +390,7 @@ class StructuralDescriptors(_DescriptorTransformer):
         self.n_jobs = n_jobs
         self.structure = structure
         self.density = density
+        self.allow_overlaps = allow_overlaps
 
     def _get_families(self):
         return self.descriptors
@@ -393,6 +411,9 @@ class DensityDescriptors(_DescriptorTransformer):
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     n_jobs : int or None, default None
     density : {"overlap", "count"}, default "overlap"
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
@@ -412,10 +433,12 @@ class DensityDescriptors(_DescriptorTransformer):
 
     _families = ("rho", "phi")
 
-    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None, density=DEFAULT_DENSITY):
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None, density=DEFAULT_DENSITY,
+                 allow_overlaps=False):
         self.lengths = lengths
         self.n_jobs = n_jobs
         self.density = density
+        self.allow_overlaps = allow_overlaps
 
 
 class EnergyDescriptors(_DescriptorTransformer):
@@ -425,31 +448,38 @@ class EnergyDescriptors(_DescriptorTransformer):
     ----------
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skii_glass import Configuration
     >>> rng = np.random.default_rng(1)
-    >>> c = Configuration(rng.uniform(0, 11, (130, 2)), rng.integers(0, 3, 130), 11.0)
+    >>> grid = np.stack(np.meshgrid(np.arange(11.0), np.arange(11.0)), -1).reshape(-1, 2)
+    >>> c = Configuration(grid + rng.normal(0, 0.1, grid.shape), rng.integers(0, 3, 121), 11.0)
     >>> EnergyDescriptors(lengths=[0.5, 2.0]).fit_transform(c).shape
-    (130, 2)
+    (121, 2)
     """
 
     _families = ("u",)
 
-    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None):
+    def __init__(self, lengths=DEFAULT_LENGTHS, n_jobs=None, allow_overlaps=False):
         self.lengths = lengths
         self.n_jobs = n_jobs
+        self.allow_overlaps = allow_overlaps
 
 
 class _NeighborFamily(_DescriptorTransformer):
     def __init__(
-        self, lengths=DEFAULT_LENGTHS, neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF, n_jobs=None
+        self, lengths=DEFAULT_LENGTHS, neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF, n_jobs=None,
+        allow_overlaps=False,
     ):
         self.lengths = lengths
         self.neighbor_cutoff = neighbor_cutoff
         self.n_jobs = n_jobs
+        self.allow_overlaps = allow_overlaps
 
 
 class BondOrderDescriptors(_NeighborFamily):
@@ -462,6 +492,9 @@ class BondOrderDescriptors(_NeighborFamily):
         Neighbours are ``r_ij < neighbor_cutoff * sigma_ab`` (``"gr-minimum"``: as in
         :class:`StructuralDescriptors`).
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
@@ -484,6 +517,9 @@ class StericOrderDescriptors(_NeighborFamily):
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     neighbor_cutoff : float, array or "gr-minimum", default 1.4
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------
@@ -507,6 +543,9 @@ class CoordinationDescriptors(_NeighborFamily):
     lengths : sequence of float, default (0.5, 1.0, ..., 5.0)
     neighbor_cutoff : float, array or "gr-minimum", default 1.4
     n_jobs : int or None, default None
+    allow_overlaps : bool, default False
+        Compute descriptors even when two particles are closer than 0.5 sigma_ab
+        (otherwise ``fit`` and ``transform`` raise ``ValueError`` naming the pair).
 
     Examples
     --------

@@ -1,5 +1,7 @@
 """``skii-glass describe``: XYZ in, one CSV row per particle with the named columns out."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +17,7 @@ def _config(seed, n_side=12):
     m = get_preset("ka2d")
     a = 1.0 / np.sqrt(m.density)
     i, j = np.meshgrid(np.arange(n_side), np.arange(n_side), indexing="ij")
-    pos = np.c_[i.ravel(), j.ravel()] * a + rng.normal(0, 0.12 * a, (n_side**2, 2))
+    pos = np.c_[i.ravel(), j.ravel()] * a + rng.normal(0, 0.08 * a, (n_side**2, 2))
     return Configuration(pos, rng.integers(0, 3, n_side**2), n_side * a, m)
 
 
@@ -114,3 +116,58 @@ def test_describe_density_definition(tmp_path):
     np.testing.assert_allclose(pd.read_csv(out).to_numpy(), want, rtol=1e-12)
     assert not np.allclose(want, structural_descriptors(c, [0.5, 2.0],
                                                         descriptors=["rho", "phi"]))
+def _overlapping_file(tmp_path):
+    c = _config(0)
+    pos = c.positions.copy()
+    pos[5] = pos[4]  # two particles at the same position: u would be NaN
+    path = tmp_path / "overlap.xyz"
+    write_xyz(path, Configuration(pos, c.species, c.box, c.mixture))
+    return path
+
+
+def test_describe_rejects_overlaps_unless_allowed(tmp_path, capsys):
+    path = _overlapping_file(tmp_path)
+    out = tmp_path / "f.csv"
+    # The overlap is named first, even with lengths the box cannot hold.
+    for extra in ([], ["--lengths", "40"]):
+        assert main(["describe", str(path), "--out", str(out), "-q", *extra]) == 2
+        err = capsys.readouterr().err
+        assert "particles 4 " in err and "and 5 " in err and "overlap" in err
+        assert "--allow-overlaps" in err
+        assert not out.exists()
+    assert main(["describe", str(path), "--out", str(out), "-q", "--allow-overlaps",
+                 "--descriptors", "rho", "z"]) == 0
+    assert pd.read_csv(out).shape == (144, 20)
+
+
+def test_describe_unknown_preset_gives_a_command_line_hint(tmp_path, capsys):
+    path = tmp_path / "c.xyz"
+    write_xyz(path, _config(0))
+    assert main(["describe", str(path), "--preset", "nosuch", "--out",
+                 str(tmp_path / "f.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--preset nosuch: unknown model; choose one of: barbot_ternary, ka2d" in err
+    assert "mixture=" not in err
+
+
+def test_describe_help_states_each_default_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["describe", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: None)" not in text and "(default: False)" not in text
+    assert re.search(r"default[^()]*\) \(default:", text) is None  # no help says it twice
+    assert "output CSV file (default" not in text  # --out is required
+    assert "(default: the last) (default" not in text
+    assert "(default: 1.4)" in text
+
+
+def test_interrupt_message_starts_a_new_line(monkeypatch, tmp_path, capsys):
+    from skii_glass.cli import _describe
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_describe, "run", interrupted)
+    assert main(["describe", "x.xyz", "--out", str(tmp_path / "f.csv")]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("\nskii-glass describe: interrupted")

@@ -19,6 +19,7 @@ def test_paper_reference_matches_upstream_tables():
     assert best == {"rho": 0.487, "u": 0.407, "phi": 0.398, "z": 0.336, "psi6": 0.18}
     assert ref.fig5()["delta_subset_to_target"][[0, 9]] == pytest.approx([0.833, 0.353],
                                                                           abs=5e-4)
+    assert {"delta_subset_to_full", "delta_full_to_subset"} <= set(ref.fig6())
     for m, want in {"ii_supervised": (0.555, 0.687, 0.716), "lasso": (0.557, 0.705, 0.729),
                     "ii_unsupervised": (0.329, 0.444, 0.710)}.items():
         assert ref.fig7_mean(m)[[0, 1, 9]] == pytest.approx(want, abs=5e-4)

@@ -200,6 +200,20 @@ def test_scale_validation():
     assert s.swap_probability > 0
 
 
+@pytest.mark.parametrize("extra, message", [
+    (["--preset", "nosuch"], "unknown preset 'nosuch'"),
+    (["--seed", "-3"], "seed must be a non-negative integer"),
+    (["--n-jobs", "0"], "--n-jobs"),
+    (["--max-d", "0"], "max_d must be a positive integer"),
+    (["--from-bundled", "missing.npz"], "missing.npz"),
+])
+def test_reproduce_validates_everything_before_writing(tmp_path, capsys, extra, message):
+    out = tmp_path / "run"
+    assert main(["reproduce", "--scale", "tiny", "--quiet", *extra, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_help_mentions_the_physics(capsys):
     with pytest.raises(SystemExit):
         main(["reproduce", "--help"])
@@ -244,3 +258,30 @@ def test_bundled_dataset_loads_or_says_how_to_make_it():
     else:
         with pytest.raises(FileNotFoundError, match="make-dataset --scale bundle"):
             datasets.load_propensity()
+
+
+def test_gitignore_lists_the_default_output_folder():
+    from skii_glass.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    default_out = sub.choices["reproduce"].get_default("out")
+    ignored = (Path(__file__).parents[1] / ".gitignore").read_text().split()
+    assert f"{default_out}/" in ignored
+
+
+def test_run_times_are_stated_the_same_everywhere(capsys):
+    root = Path(__file__).parents[1]
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    texts = {
+        "reproduce --help": " ".join(capsys.readouterr().out.split()),
+        "README.md": " ".join((root / "README.md").read_text(encoding="utf-8").split()),
+        "glass.rst": " ".join((root / "doc/user_guide/glass.rst").read_text(
+            encoding="utf-8").split()),
+    }
+    for where, text in texts.items():
+        # quick: measured cold and warm; paper: one estimate from the measured bundle run.
+        for phrase in ("99 s", "43 s", "~4.4e10 trial moves", "about 2.5 hours", "2646 s"):
+            assert phrase in text, (where, phrase)
+        for stale in ("about a day", "a day on 2 cores", "a few hours", "about a minute"):
+            assert stale not in text, (where, stale)

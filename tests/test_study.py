@@ -142,6 +142,12 @@ def test_greedy_paths_per_configuration_and_average(table):
         assert obj[1] < obj[0]
         # The constant column is never picked before informative ones.
         assert f"f{CONSTANT}" not in g["feature_name"].tolist()
+    # Unsupervised columns name the full feature set, and the summary keeps those names.
+    us = study.summarize_paths(uns)
+    assert "delta_subset_to_target" not in us.columns
+    want = uns[uns.n_features == 2]["delta_full_to_subset"].mean()
+    assert us.loc[1, "delta_full_to_subset"] == pytest.approx(want)
+    assert {"delta_subset_to_full_std", "delta_full_to_subset_std"} <= set(us.columns)
     with pytest.raises(ValueError, match="mode"):
         study.greedy_paths(table, mode="bogus")
 

@@ -24,6 +24,7 @@ from ..descriptors import (
     DENSITY_DEFINITIONS,
     DESCRIPTORS,
 )
+from . import DefaultsHelpFormatter, check_preset_arg
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "describe",
         help="compute the coarse-grained structural descriptors of a configuration",
         description=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     p.add_argument("config", metavar="CONFIG", help="configuration file (.xyz, .extxyz, .gsd)")
     p.add_argument("--out", "-o", required=True, metavar="FEATURES.csv",
@@ -56,6 +57,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--inherent", action="store_true",
                    help="describe the inherent structure (FIRE energy minimum) of each "
                    "configuration instead of the configuration itself")
+    p.add_argument("--allow-overlaps", action="store_true",
+                   help="describe a configuration even if two particles are closer than "
+                   "0.5 sigma_ab (by default an error: the energy u would be ~1e24 or NaN)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or summary")
     p.set_defaults(func=run)
     return p
@@ -77,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_configuration, read_gsd, read_xyz
     from ..transformers import StructuralDescriptors
 
+    check_preset_arg(args.preset)
     if args.all_frames:
         reader = read_gsd if str(args.config).lower().endswith(".gsd") else read_xyz
         configs = reader(args.config, None, mixture=args.preset)
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         descriptors=tuple(args.descriptors),
         structure="inherent" if args.inherent else "thermal",
         density=args.density,
+        allow_overlaps=args.allow_overlaps,
     ).fit(configs)  # validates every frame before any work
     blocks = [desc.transform(c) for c in _progress(configs, args.quiet)]
     frame = pd.DataFrame(np.vstack(blocks), columns=desc.get_feature_names_out())

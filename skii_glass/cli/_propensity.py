@@ -86,16 +86,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..io import _atomic_write, read_configuration
-    from ..propensity import iso_configurational
+    from ..io import read_configuration
+    from . import check_preset_arg, output_dir
 
     t0 = time.perf_counter()
     path = Path(args.config)
     if not path.exists():
         raise FileNotFoundError(f"no such configuration file: {path}")
+    check_preset_arg(args.preset)
     config = read_configuration(path, mixture=args.preset)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_dir(args.out) as out:
+        return _run(args, out, config, t0)
+
+
+def _run(args, out: Path, config, t0: float) -> int:
+    from ..io import _atomic_write
+    from ..propensity import iso_configurational
+
     seed_file = out / "seed.txt"
     if args.seed is not None:
         root = args.seed
@@ -152,7 +159,7 @@ def run(args) -> int:
 
     _atomic_write(npz_path, _write_npz)
     summary = {
-        "config": str(path),
+        "config": str(Path(args.config)),
         "n_particles": config.n_particles,
         "preset": config.mixture.name,
         "temperature": res.temperature,
