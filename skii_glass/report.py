@@ -160,7 +160,14 @@ def _fig4a(ours: pd.DataFrame, paper: pd.DataFrame, path: Path) -> None:
                     "Fig. 4a: linear correlation of each descriptor with the propensity", path)
 
 
-def _plane(ax, df: pd.DataFrame, legend: bool) -> None:
+def _plane_limits(*frames: pd.DataFrame) -> tuple[float, float]:
+    """Axis range covering every frame's points (paired panels share it)."""
+    lo = min(float(min(df["delta_x_to_p"].min(), df["delta_p_to_x"].min())) for df in frames)
+    hi = max(float(max(df["delta_x_to_p"].max(), df["delta_p_to_x"].max())) for df in frames)
+    return max(0.0, math.floor(lo * 20) / 20 - 0.05), max(1.05, math.ceil(hi * 20) / 20 + 0.02)
+
+
+def _plane(ax, df: pd.DataFrame, legend: bool, limits: tuple[float, float]) -> None:
     for d in DESCRIPTORS:
         sub = df[df["descriptor"] == d]
         if len(sub):
@@ -171,10 +178,7 @@ def _plane(ax, df: pd.DataFrame, legend: bool) -> None:
     if len(other):
         ax.scatter(other["delta_x_to_p"], other["delta_p_to_x"], color="gray", s=25,
                    label="other features")
-    lo = float(min(df["delta_x_to_p"].min(), df["delta_p_to_x"].min()))
-    lo = max(0.0, math.floor(lo * 20) / 20 - 0.05)
-    hi = float(max(df["delta_x_to_p"].max(), df["delta_p_to_x"].max()))
-    hi = max(1.05, math.ceil(hi * 20) / 20 + 0.02)
+    lo, hi = limits
     ax.plot([lo, hi], [lo, hi], color="gray", lw=1, ls="--", label="Δ(x→p) = Δ(p→x)")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
@@ -189,9 +193,10 @@ def _plane(ax, df: pd.DataFrame, legend: bool) -> None:
 def _fig4b(ours: pd.DataFrame, paper: pd.DataFrame, path: Path) -> None:
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 5))
-    _plane(axes[0], ours, legend=True)
+    limits = _plane_limits(ours, paper)
+    _plane(axes[0], ours, legend=True, limits=limits)
     axes[0].set_title("this run")
-    _plane(axes[1], paper, legend=False)
+    _plane(axes[1], paper, legend=False, limits=limits)
     axes[1].set_title("paper (Sharma et al.)")
     fig.suptitle("Fig. 4b: information-imbalance plane, one point per feature "
                  "(mean over configurations)")
