@@ -5,12 +5,13 @@ The most used names are re-exported here; each concept has its own module
 (:mod:`~skii_glass.models`, :mod:`~skii_glass.simulation`, :mod:`~skii_glass.dynamics`,
 :mod:`~skii_glass.propensity`, :mod:`~skii_glass.structure`,
 :mod:`~skii_glass.descriptors`, :mod:`~skii_glass.transformers`, :mod:`~skii_glass.io`,
+:mod:`~skii_glass.lammps`,
 :mod:`~skii_glass.datasets`, :mod:`~skii_glass.study`).
 """
 
 from .configuration import Configuration
 from .datasets import load_propensity
-from .io import read_configuration, write_configuration
+from .io import Trajectory, read_configuration, read_trajectory, write_configuration
 from .models import Mixture, get_preset
 from .propensity import PropensityResult, iso_configurational
 from .simulation import MCResult, equilibrate, random_configuration, run_mc
@@ -35,6 +36,7 @@ __all__ = [
     "PropensityResult",
     "StericOrderDescriptors",
     "StructuralDescriptors",
+    "Trajectory",
     "configuration_groups",
     "equilibrate",
     "get_preset",
@@ -42,6 +44,7 @@ __all__ = [
     "load_propensity",
     "random_configuration",
     "read_configuration",
+    "read_trajectory",
     "run_mc",
     "write_configuration",
 ]
