@@ -13,7 +13,7 @@ from .configuration import Configuration
 from .datasets import load_propensity
 from .io import Trajectory, read_configuration, read_trajectory, write_configuration
 from .models import Mixture, get_preset
-from .propensity import PropensityResult, iso_configurational
+from .propensity import PropensityResult, iso_configurational, propensity_from_trajectories
 from .simulation import MCResult, equilibrate, random_configuration, run_mc
 from .transformers import (
     BondOrderDescriptors,
@@ -42,6 +42,7 @@ __all__ = [
     "get_preset",
     "iso_configurational",
     "load_propensity",
+    "propensity_from_trajectories",
     "random_configuration",
     "read_configuration",
     "read_trajectory",

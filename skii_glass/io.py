@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 
 from .configuration import Configuration
-from .lammps import has_dump_suffix, is_lammps_dump, read_dump_frames
+from .lammps import _has_dump_suffix, is_lammps_dump, read_dump_frames
 from .models import Mixture, get_preset
 
 __all__ = [
@@ -746,7 +746,7 @@ def _kind(path: Path, *, reading: bool = False) -> str:
         return "xyz"
     if suffix in _GSD_SUFFIXES:
         return "gsd"
-    if reading and has_dump_suffix(path):
+    if reading and _has_dump_suffix(path):
         return "lammps"
     if reading and suffix == ".npz":
         return "npz"

@@ -98,7 +98,7 @@ def is_lammps_dump(path: str | os.PathLike) -> bool:
     return head.lstrip().startswith(b"ITEM: TIMESTEP")
 
 
-def has_dump_suffix(path: str | os.PathLike) -> bool:
+def _has_dump_suffix(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in _SUFFIXES
 
 

@@ -13,6 +13,7 @@ import sys
 _SUBCOMMANDS: list[str] = [
     "_simulate",
     "_propensity",
+    "_propensity_from_trajectories",
     "_describe",
     "_reproduce",
     "_make_dataset",
