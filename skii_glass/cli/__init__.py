@@ -17,6 +17,7 @@ _SUBCOMMANDS: list[str] = [
     "_describe",
     "_reproduce",
     "_make_dataset",
+    "_study",
 ]
 
 
