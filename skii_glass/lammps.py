@@ -30,6 +30,7 @@ configurations or trajectories.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,30 +188,26 @@ def _atoms(header: str, n: int, lo: np.ndarray, box: np.ndarray, lines: _Lines, 
             f"no species column in {header.strip()!r}: dump 'type' or 'element'"
         )
     first = lines.lineno + 1
-    rows = []
-    for i in range(n):
-        text = lines.next()
-        if text == "" or text.startswith("ITEM:"):
-            raise ValueError(
-                f"{lines.name}:{lines.lineno + (text == '')}: file truncated: {where} "
-                f"announces {n} atoms, got {i}"
-            )
-        fields = text.split()
-        if len(fields) != len(columns):
-            raise lines.error(
-                f"expected {len(columns)} columns ({' '.join(columns)}), got {len(fields)}"
-            )
-        rows.append(fields)
-    table = np.array(rows, dtype=str).reshape(n, len(columns))
+    block = list(itertools.islice(lines.fh, n))
+    lines.lineno += len(block)
+    ncols = len(columns)
+    text = "".join(block)
+    tokens = text.split()
+    if len(block) < n or len(tokens) != n * ncols or "ITEM:" in text:
+        _locate_bad_atom_line(block, n, columns, first, lines.name, where)
 
     def numbers(name: str, kind=float) -> np.ndarray:
+        raw = tokens[col[name]::ncols]
         try:
-            values = table[:, col[name]].astype(kind)
+            values = np.array(raw, dtype=np.float64)
+            if kind is int:
+                if not np.all(values == np.rint(values)):
+                    raise ValueError
+                values = values.astype(np.int64)
         except ValueError:
-            bad = next(i for i, v in enumerate(table[:, col[name]]) if not _is_number(v, kind))
+            bad = next(i for i, v in enumerate(raw) if not _is_number(v, kind))
             raise ValueError(
-                f"{lines.name}:{first + bad}: column {name!r} is not a number: "
-                f"{str(table[bad, col[name]])!r}"
+                f"{lines.name}:{first + bad}: column {name!r} is not a number: {raw[bad]!r}"
             ) from None
         if kind is float and not np.all(np.isfinite(values)):
             bad = int(np.flatnonzero(~np.isfinite(values))[0])
@@ -226,7 +223,7 @@ def _atoms(header: str, n: int, lo: np.ndarray, box: np.ndarray, lines: _Lines, 
     if not unwrapped and "ix" in col and "iy" in col:
         pos = pos + np.column_stack([numbers("ix", int), numbers("iy", int)]) * box
         unwrapped = True
-    labels = table[:, col[label_column]]
+    labels = np.array(tokens[col[label_column]::ncols])
     ids = None
     if "id" in col:
         ids = numbers("id", int)
@@ -235,13 +232,30 @@ def _atoms(header: str, n: int, lo: np.ndarray, box: np.ndarray, lines: _Lines, 
         dup = np.flatnonzero(np.diff(ids) == 0)
         if dup.size:
             value = ids[dup[0]]
-            lines_with = first + np.flatnonzero(table[:, col["id"]].astype(int) == value)
+            raw_ids = np.array(tokens[col["id"]::ncols], dtype=np.float64)
+            lines_with = first + np.flatnonzero(raw_ids == value)
             raise ValueError(
                 f"{lines.name}:{lines_with[1]}: atom id {value} repeats (also on line "
                 f"{lines_with[0]}); ids must be unique within a frame"
             )
         pos, labels = pos[order], labels[order]
     return pos, labels, ids, unwrapped, label_column
+
+
+def _locate_bad_atom_line(block, n, columns, first, name, where) -> None:
+    """Raise the error for the first malformed line of an atom block (the slow path)."""
+    for i, text in enumerate(block):
+        if text.startswith("ITEM:"):
+            raise ValueError(f"{name}:{first + i}: file truncated: {where} announces {n} "
+                             f"atoms, got {i}")
+        fields = text.split()
+        if len(fields) != len(columns):
+            raise ValueError(
+                f"{name}:{first + i}: expected {len(columns)} columns "
+                f"({' '.join(columns)}), got {len(fields)}"
+            )
+    raise ValueError(f"{name}:{first + len(block)}: file truncated: {where} announces {n} "
+                     f"atoms, got {len(block)}")
 
 
 def _is_number(text: str, kind) -> bool:
