@@ -2,7 +2,8 @@
 
 Reads an extended XYZ file (``Lattice="Lx 0 0 0 Ly 0 0 0 1"
 Properties=species:S:1:pos:R:3``, species named as in the model, e.g. A, B, C for ka2d;
-the z coordinate is ignored; positions outside the box are wrapped) or a HOOMD GSD file,
+the z coordinate is ignored; positions outside the box are wrapped, with a warning; x and
+y must be periodic) or a HOOMD GSD file,
 a LAMMPS text dump (recognised by its content, whatever the extension) or the
 trajectory.npz of `skii-glass simulate`, and writes a CSV with one row per particle: the
 columns ``particle`` (0-based, in the file's order, sorted by id for dumps), ``species``
