@@ -28,15 +28,18 @@ def test_describe_writes_60_named_columns(tmp_path, capsys):
     out = tmp_path / "features.csv"
     assert main(["describe", str(path), "--preset", "ka2d", "--out", str(out)]) == 0
     df = pd.read_csv(out)
-    assert list(df.columns) == descriptor_names()
-    assert df.shape == (c.n_particles, 60)
-    np.testing.assert_allclose(df.to_numpy(), structural_descriptors(c), rtol=1e-12)
+    assert list(df.columns) == ["particle", "species", *descriptor_names()]
+    assert df.shape == (c.n_particles, 62)
+    assert df["particle"].tolist() == list(range(c.n_particles))
+    assert df["species"].tolist() == c.species_names.tolist()
+    np.testing.assert_allclose(df.iloc[:, 2:].to_numpy(), structural_descriptors(c),
+                               rtol=1e-12)
     assert "wrote 144 rows" in capsys.readouterr().err
 
 
 def test_describe_reads_the_plain_extended_xyz_format(tmp_path):
     # The minimal header (no Z column, no preset key), a rectangular box,
-    # z coordinates that must be ignored and a position outside the box (wrapped).
+    # z coordinates that must be ignored and a position outside the box (wrapped, warned).
     c0 = _config(1)
     c = Configuration(c0.positions, c0.species, c0.box * np.array([1.0, 1.1]), c0.mixture)
     box = c.box.tolist()
@@ -49,11 +52,12 @@ def test_describe_reads_the_plain_extended_xyz_format(tmp_path):
     path = tmp_path / "plain.xyz"
     path.write_text("\n".join(lines) + "\n")
     out = tmp_path / "f.csv"
-    assert main(["describe", str(path), "--out", str(out), "--lengths", "2.0", "1.0",
-                 "--quiet"]) == 0
+    with pytest.warns(UserWarning, match="1 particle.* outside the Lattice cell"):
+        assert main(["describe", str(path), "--out", str(out), "--lengths", "2.0", "1.0",
+                     "--quiet"]) == 0
     df = pd.read_csv(out)
-    assert list(df.columns) == descriptor_names([1.0, 2.0])
-    np.testing.assert_allclose(df.to_numpy(), structural_descriptors(c, [1.0, 2.0]),
+    assert list(df.columns) == ["particle", "species", *descriptor_names([1.0, 2.0])]
+    np.testing.assert_allclose(df.iloc[:, 2:].to_numpy(), structural_descriptors(c, [1.0, 2.0]),
                                rtol=1e-12)
 
 
@@ -65,15 +69,16 @@ def test_describe_all_frames(tmp_path):
     assert main(["describe", str(path), "--out", str(out), "--all-frames", "-q",
                  "--descriptors", "theta", "rho"]) == 0
     df = pd.read_csv(out)
-    assert list(df.columns) == ["configuration"] + descriptor_names(
+    assert list(df.columns) == ["configuration", "particle", "species"] + descriptor_names(
         descriptors=["theta", "rho"])
     assert df["configuration"].tolist() == [0] * a.n_particles + [1] * b.n_particles
+    assert df["particle"].tolist() == list(range(a.n_particles)) + list(range(b.n_particles))
     want = np.vstack([structural_descriptors(x, descriptors=["theta", "rho"]) for x in (a, b)])
-    np.testing.assert_allclose(df.iloc[:, 1:].to_numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(df.iloc[:, 3:].to_numpy(), want, rtol=1e-12)
     # --frame picks one frame.
     assert main(["describe", str(path), "--out", str(out), "--frame", "0", "-q"]) == 0
-    np.testing.assert_allclose(pd.read_csv(out).to_numpy(), structural_descriptors(a),
-                               rtol=1e-12)
+    np.testing.assert_allclose(pd.read_csv(out).iloc[:, 2:].to_numpy(),
+                               structural_descriptors(a), rtol=1e-12)
 
 
 @pytest.mark.parametrize(

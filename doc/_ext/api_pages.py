@@ -31,6 +31,7 @@ SECTIONS = {
         ("skii_glass.descriptors", "Structural descriptors (functions)"),
         ("skii_glass.transformers", "Structural descriptors (scikit-learn transformers)"),
         ("skii_glass.io", "File formats"),
+        ("skii_glass.lammps", "LAMMPS text dumps"),
         ("skii_glass.datasets", "Bundled dataset"),
         ("skii_glass.study", "The study's analyses"),
         ("skii_glass.reference", "The paper's numbers"),

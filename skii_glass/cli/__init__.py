@@ -16,9 +16,11 @@ from pathlib import Path
 _SUBCOMMANDS: list[str] = [
     "_simulate",
     "_propensity",
+    "_propensity_from_trajectories",
     "_describe",
     "_reproduce",
     "_make_dataset",
+    "_study",
 ]
 
 

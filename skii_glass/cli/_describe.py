@@ -2,10 +2,14 @@
 
 Reads an extended XYZ file (``Lattice="Lx 0 0 0 Ly 0 0 0 1"
 Properties=species:S:1:pos:R:3``, species named as in the model, e.g. A, B, C for ka2d;
-the z coordinate is ignored; positions outside the box are wrapped) or a HOOMD GSD file,
-and writes a CSV with one row per particle and the columns ``rho_L0.5 ... z_L5.0`` (60
-by default) in the paper's order. With ``--all-frames`` every frame of a trajectory is
-described and a leading ``configuration`` column (the frame number) is added. With
+the z coordinate is ignored; positions outside the box are wrapped, with a warning; x and
+y must be periodic) or a HOOMD GSD file,
+a LAMMPS text dump (recognised by its content, whatever the extension) or the
+trajectory.npz of `skii-glass simulate`, and writes a CSV with one row per particle: the
+columns ``particle`` (0-based, in the file's order, sorted by id for dumps), ``species``
+and ``rho_L0.5 ... z_L5.0`` (60 by default) in the paper's order. With ``--all-frames``
+every frame of a trajectory is described and a leading ``configuration`` column (the
+frame number) is added. With
 ``--inherent`` the descriptors are those of each configuration's inherent structure (its
 local energy minimum, by a FIRE quench to a largest force below 1e-8).
 """
@@ -25,6 +29,7 @@ from ..descriptors import (
     DESCRIPTORS,
 )
 from . import DefaultsHelpFormatter, check_preset_arg
+from ._inputs import add_species_map
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -34,12 +39,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n", 1)[1],
         formatter_class=DefaultsHelpFormatter,
     )
-    p.add_argument("config", metavar="CONFIG", help="configuration file (.xyz, .extxyz, .gsd)")
+    p.add_argument("config", metavar="CONFIG",
+                   help="configuration file (.xyz, .extxyz, .gsd, LAMMPS dump, .npz)")
     p.add_argument("--out", "-o", required=True, metavar="FEATURES.csv",
                    help="output CSV file")
     p.add_argument("--preset", default=None,
                    help="model of the species names (default: the file's preset key, "
                    "else ka2d)")
+    add_species_map(p)
     p.add_argument("--lengths", type=float, nargs="+", default=list(DEFAULT_LENGTHS),
                    metavar="L", help="coarse-graining lengths")
     p.add_argument("--neighbor-cutoff", type=float, default=DEFAULT_NEIGHBOR_CUTOFF,
@@ -78,15 +85,12 @@ def _progress(items, quiet: bool):
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..io import read_configuration, read_gsd, read_xyz
+    from ..io import _read_frames
     from ..transformers import StructuralDescriptors
 
     check_preset_arg(args.preset)
-    if args.all_frames:
-        reader = read_gsd if str(args.config).lower().endswith(".gsd") else read_xyz
-        configs = reader(args.config, None, mixture=args.preset)
-    else:
-        configs = [read_configuration(args.config, mixture=args.preset, index=args.frame)]
+    configs = _read_frames(args.config, None if args.all_frames else args.frame,
+                           mixture=args.preset, species_map=args.species_map)
     desc = StructuralDescriptors(
         lengths=args.lengths,
         neighbor_cutoff=args.neighbor_cutoff,
@@ -97,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
     ).fit(configs)  # validates every frame before any work
     blocks = [desc.transform(c) for c in _progress(configs, args.quiet)]
     frame = pd.DataFrame(np.vstack(blocks), columns=desc.get_feature_names_out())
+    # Keys, so the table joins with propensity tables by value, not by row order.
+    frame.insert(0, "species", np.concatenate([c.species_names for c in configs]))
+    frame.insert(0, "particle", np.concatenate([np.arange(c.n_particles) for c in configs]))
     if args.all_frames:
         frame.insert(0, "configuration", desc.groups_)
     frame.to_csv(args.out, index=False)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._inputs import add_species_map
+
 DESCRIPTION = """\
 Dynamic propensity of every particle of one configuration (iso-configurational ensemble,
 Widmer-Cooper & Harrowell 2004).
@@ -60,7 +62,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("config", metavar="CONFIG",
-                   help="starting configuration: .xyz/.extxyz (extended XYZ) or .gsd")
+                   help="starting configuration: .xyz/.extxyz (extended XYZ), .gsd or a "
+                        "LAMMPS text dump")
     p.add_argument("--temperature", "-T", type=float, required=True, metavar="T",
                    help="temperature k_B T in units of epsilon_AA (> 0)")
     p.add_argument("--time", type=int, nargs="+", required=True, metavar="SWEEPS",
@@ -80,6 +83,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--preset", default=None,
                    help="model the species names belong to (default: the file's 'preset' "
                         "entry, else ka2d)")
+    add_species_map(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -94,7 +98,7 @@ def run(args) -> int:
     if not path.exists():
         raise FileNotFoundError(f"no such configuration file: {path}")
     check_preset_arg(args.preset)
-    config = read_configuration(path, mixture=args.preset)
+    config = read_configuration(path, mixture=args.preset, species_map=args.species_map)
     with output_dir(args.out) as out:
         return _run(args, out, config, t0)
 

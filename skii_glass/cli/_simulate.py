@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._inputs import SPECIES_MAP_HELP, parse_species_map
+
 HELP = "equilibrate a glass-former by Monte Carlo and record a trajectory"
 
 DESCRIPTION = """\
@@ -77,8 +79,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--n-particles", type=int, default=1290, metavar="N",
                    help="number of particles (default 1290); the composition scales with N")
     p.add_argument("--start", metavar="FILE",
-                   help="start from this configuration (.xyz/.extxyz/.gsd) instead of a "
-                        "melted random lattice; --preset/--n-particles are then taken from it")
+                   help="start from this configuration (.xyz/.extxyz/.gsd, a LAMMPS dump) "
+                        "instead of a melted random lattice; --preset/--n-particles are then "
+                        "taken from it")
+    p.add_argument("--species-map", type=parse_species_map, default=None,
+                   metavar="LABEL=SPECIES,...", help=f"with --start: {SPECIES_MAP_HELP}")
     p.add_argument("--temperature", "-T", type=float, required=True, metavar="T",
                    help="temperature k_B T / eps_AA (> 0)")
     p.add_argument("--equilibration-sweeps", type=int, default=0, metavar="S",
@@ -252,7 +257,7 @@ def run(args) -> int:
     if args.start is not None:
         from ..io import read_configuration
 
-        start = read_configuration(args.start)
+        start = read_configuration(args.start, species_map=args.species_map)
         args.preset = start.mixture.name
         args.n_particles = start.n_particles
     else:
