@@ -118,7 +118,8 @@ def test_describe_density_definition(tmp_path):
     assert main(["describe", str(path), "--out", str(out), "--lengths", "0.5", "2.0",
                  "--descriptors", "rho", "phi", "--density", "count", "--quiet"]) == 0
     want = structural_descriptors(c, [0.5, 2.0], descriptors=["rho", "phi"], density="count")
-    np.testing.assert_allclose(pd.read_csv(out).to_numpy(), want, rtol=1e-12)
+    got = pd.read_csv(out).drop(columns=["particle", "species"]).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
     assert not np.allclose(want, structural_descriptors(c, [0.5, 2.0],
                                                         descriptors=["rho", "phi"]))
 def _overlapping_file(tmp_path):
@@ -142,7 +143,7 @@ def test_describe_rejects_overlaps_unless_allowed(tmp_path, capsys):
         assert not out.exists()
     assert main(["describe", str(path), "--out", str(out), "-q", "--allow-overlaps",
                  "--descriptors", "rho", "z"]) == 0
-    assert pd.read_csv(out).shape == (144, 20)
+    assert pd.read_csv(out).shape == (144, 22)  # particle, species + 20 descriptors
 
 
 def test_describe_unknown_preset_gives_a_command_line_hint(tmp_path, capsys):

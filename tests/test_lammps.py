@@ -21,7 +21,11 @@ BOX = np.array([7.0, 6.0])
 def _system(n=12, seed=0):
     """Wrapped positions in [0, L), integer image flags, types 1..3 (each present)."""
     rng = np.random.default_rng(seed)
-    pos = rng.uniform(0, 1, (n, 2)) * BOX
+    # Distinct cells of a unit grid, jittered: no two particles overlap (describe rejects
+    # overlaps), yet the positions are irregular.
+    cells = rng.choice(int(BOX[0]) * int(BOX[1]), size=n, replace=False)
+    grid = np.c_[cells % int(BOX[0]), cells // int(BOX[0])] + 0.5
+    pos = grid + rng.uniform(-0.15, 0.15, (n, 2))
     image = rng.integers(-2, 3, (n, 2))
     types = np.resize([1, 2, 3], n)
     rng.shuffle(types)
@@ -206,7 +210,7 @@ def test_trajectory_bad_input(tmp_path):
     with pytest.raises(ValueError, match=r"frame 1\): 11 particles, but frame 0 has 12"):
         read_trajectory(p)
     swapped = types.copy()
-    swapped[[0, 1, 2]] = swapped[[1, 2, 0]]
+    swapped[0] = types[0] % 3 + 1  # another of the types 1..3
     p = _write(tmp_path, _dump([(0, pos, image, types), (1, pos, image, swapped)],
                                ["type", "xu", "yu"]))
     with pytest.raises(ValueError, match=r"frame 1\): particle 0 changes species"):
