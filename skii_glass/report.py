@@ -899,10 +899,13 @@ def _text_structures(t: _Text) -> list[str]:
 
 def _text_why(t: _Text) -> list[str]:
     meta, summary = t.meta, t.summary
+    preset = meta.get("preset")
+    model = ("`ka2d` (the glass-ML roadmap's 2D ternary LJ)" if preset == "ka2d"
+             else f"`{preset}`" if preset else "the model of these data")
     lines = ["## Why the numbers differ from the paper\n",
-             "* Different model: `ka2d` (the glass-ML roadmap's 2D ternary LJ) rather than "
-             "the paper's Barbot-type ternary mixture, whose constants are unpublished; "
-             "descriptor magnitudes and optimal L shift with the particle sizes."]
+             f"* Different model: {model} rather than the paper's Barbot-type ternary "
+             "mixture, whose constants are unpublished; descriptor magnitudes and optimal L "
+             "shift with the particle sizes."]
     lines.append(
         f"* Temperature and statistics: T = {t.T}, N = {meta.get('n_particles')}, "
         f"{summary['n_configurations']} configurations, {meta.get('n_trajectories')} "
