@@ -354,16 +354,10 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
                 losses.append(value)
                 # The DII depends on w only through w**2: |w| after the step is the same
                 # iterate as the sign-free one, and keeps the weights non-negative.
-                w = np.abs(w - lr * grad)
+                w = _unit(np.abs(w - lr * grad), self)
                 if l1 > 0:
-                    w = np.maximum(w - lr * l1, 0.0)
-                norm = np.linalg.norm(w)
-                if norm == 0:
-                    raise ValueError(
-                        f"all weights reached zero (l1={self.l1} is too strong for "
-                        f"learning_rate={self.learning_rate}); lower l1"
-                    )
-                w = w / norm
+                    # Proximal step of the L1 penalty on the unit-norm weights (as DADApy).
+                    w = _unit(np.maximum(w - lr * l1, 0.0), self)
             history.append([epoch, float(np.mean(losses)), *w])
             progress.update()
         progress.close()
@@ -423,6 +417,16 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
 
         check_is_fitted(self)
         return _check_feature_names_in(self, input_features)
+
+
+def _unit(w: np.ndarray, est) -> np.ndarray:
+    norm = np.linalg.norm(w)
+    if norm == 0:
+        raise ValueError(
+            f"all weights reached zero (l1={est.l1} is too strong for "
+            f"learning_rate={est.learning_rate}); lower l1"
+        )
+    return w / norm
 
 
 class _NoProgress:
