@@ -169,7 +169,8 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         (``w <- max(w - learning_rate * l1, 0)``), so weights reach exactly zero.
     batch_size : int, default=None
         Rows per mini-batch (ranks and c_ij within the batch: memory O(batch_size^2));
-        None uses all rows (of each group) in every step.
+        None uses all rows (of each group) in every step, with memory O(n_samples^2)
+        for the target ranks.
     random_state : int, RandomState instance or None, default=None
         Shuffles the rows into mini-batches at every epoch.
     n_jobs : int, default=None
@@ -182,13 +183,15 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
     weights_ : ndarray of shape (n_features_in_,)
         Learned non-negative weights, unit Euclidean norm.
     dii_ : float
-        Differentiable imbalance at ``weights_`` over all rows (of each group, averaged).
+        Differentiable imbalance at ``weights_`` over all rows (of each group, averaged);
+        with ``batch_size``, the mean over consecutive batches of that size.
     imbalance_ : float
         Exact information imbalance Delta(X * weights_ -> target) with one neighbour.
     history_ : pandas.DataFrame
         One row per epoch (0 = initial weights): ``epoch``, ``dii`` (mean over the
         epoch's steps of the DII of the batches before each step; at epoch 0 the DII of the
-        initial weights) and one ``weight_<feature name>`` column per feature.
+        initial weights, evaluated as ``dii_``) and one ``weight_<feature name>`` column
+        per feature.
     support_ : ndarray of shape (n_features_in_,), dtype=bool
         Features with a non-zero weight.
     n_features_in_ : int
@@ -319,33 +322,46 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         lf, lr, l1 = float(self.lambda_factor), float(self.learning_rate), float(self.l1)
 
-        full = [(X[part], _batch_ranks(target[part])) for part in parts]
+        def split(part, shuffle):
+            rows = part[rng.permutation(part.size)] if shuffle else part
+            n_b = max(1, math.ceil(part.size / self.batch_size))
+            # nearly equal batches, none smaller than n_neighbors + 1 rows
+            return np.array_split(rows, min(n_b, part.size // (k + 1)))
+
         if self.batch_size is None:
             # One step per epoch on the mean gradient over groups; ranks computed once.
+            full = [(X[part], _batch_ranks(target[part])) for part in parts]
+
             def epoch_batches():
                 return [full]
+
+            def evaluate(weights):
+                return loss_grad(full, weights, False)[0]
         else:
 
             def epoch_batches():
-                batches = []
-                for part in parts:
-                    rows = part[rng.permutation(part.size)]
-                    n_b = max(1, math.ceil(part.size / self.batch_size))
-                    # nearly equal batches, none smaller than n_neighbors + 1 rows
-                    n_b = min(n_b, part.size // (k + 1))
-                    for b in np.array_split(rows, n_b):
-                        batches.append([(X[b], _batch_ranks(target[b]))])
-                return [batches[i] for i in rng.permutation(len(batches))]
+                batches = [b for part in parts for b in split(part, True)]
+                for i in rng.permutation(len(batches)):
+                    yield [(X[batches[i]], _batch_ranks(target[batches[i]]))]
 
-        def loss_grad(step_batches, weights):
+            def evaluate(weights):
+                # Mean DII over consecutive batches: memory stays O(batch_size^2).
+                values = [
+                    _batch_loss_grad(X[b], weights, _batch_ranks(target[b]), k, lf, False)[0]
+                    for part in parts
+                    for b in split(part, False)
+                ]
+                return float(np.mean(values))
+
+        def loss_grad(step_batches, weights, with_grad=True):
             values, grads = zip(  # noqa: B905  (pairs from one generator)
-                *(_batch_loss_grad(xb, weights, rb, k, lf) for xb, rb in step_batches)
+                *(_batch_loss_grad(xb, weights, rb, k, lf, with_grad) for xb, rb in step_batches)
             )
             return float(np.mean(values)), np.mean(grads, axis=0)
 
         names = getattr(self, "feature_names_in_", None)
         names = [f"x{j}" for j in range(p)] if names is None else [str(c) for c in names]
-        history = [[0, loss_grad(full, w)[0], *w]]
+        history = [[0, evaluate(w), *w]]
         progress = _progress(self.n_epochs, self.verbose)
         for epoch in range(1, self.n_epochs + 1):
             losses = []
@@ -364,7 +380,7 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
 
         self.weights_ = w
         self.support_ = w > 0
-        self.dii_ = loss_grad(full, w)[0]
+        self.dii_ = evaluate(w)
         self.imbalance_ = information_imbalance(X * w, target, groups=groups)
         self.history_ = pd.DataFrame(
             history, columns=["epoch", "dii", *[f"weight_{c}" for c in names]]

@@ -149,6 +149,10 @@ def test_minibatches_are_reproducible_and_learn(linear):
     b = InformationImbalanceWeighting(batch_size=100, n_epochs=60, random_state=0).fit(X, y)
     np.testing.assert_array_equal(a.weights_, b.weights_)
     assert a.weights_[1] > 2 * a.weights_[0] > 2 * a.weights_[2:].max()
+    # Evaluated batch by batch (consecutive rows), never on the whole N x N problem.
+    batches = np.array_split(np.arange(300), 3)
+    per_batch = [differentiable_imbalance(X[b], y[b], a.weights_) for b in batches]
+    assert a.dii_ == pytest.approx(np.mean(per_batch), rel=1e-12)
 
 
 def test_groups_average_the_per_group_dii(linear):
