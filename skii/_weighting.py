@@ -42,7 +42,7 @@ def _batch_loss_grad(X, w, ranks, k, lambda_factor, with_grad=True):
     n = xt.shape[1]
     chunks = _n_chunks(n)
     rows = np.empty(n)
-    grad = np.zeros((chunks, xt.shape[0]))
+    grad = np.zeros((n, xt.shape[0]) if with_grad else (1, xt.shape[0]))
     _weighting_kernels.dii_loss_grad(
         xt,
         np.ascontiguousarray(w, dtype=np.float64),

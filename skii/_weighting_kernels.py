@@ -11,10 +11,11 @@ Conventions
 * Target ranks ``r_ij`` (j != i) start at 1 for the nearest target neighbour; tied target
   distances share the average of the ranks they span (the expectation under random tie
   breaking), so the loss never depends on the order of rows.
-* Parallel over chunks of rows (``n_chunks`` chosen by the caller); every chunk writes its
-  own gradient row and per-row losses, summed by the caller in a fixed order, so results do
-  not depend on the number of threads. Extra memory is O(n_samples) per row being
-  processed, plus the caller's (n_samples, n_samples) rank matrix.
+* Parallel over chunks of rows (``n_chunks`` chosen by the caller); every row writes its
+  own loss and gradient row, summed by the caller in a fixed order, so results do not
+  depend on the number of threads. Extra memory is O(n_samples) per thread and
+  O(n_samples x n_features) for the gradient rows, plus the caller's
+  (n_samples, n_samples) rank matrix of the batch.
 """
 
 from __future__ import annotations
@@ -109,8 +110,8 @@ def dii_loss_grad(xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, gra
     """Differentiable information imbalance of one batch, row by row, and its gradient.
 
     ``rows[i] = sum_{j != i} c_ij r_ij`` with ``c_ij = softmax_j(-d_ij / lambda_i)``, so the
-    DII is ``2 / n**2 * rows.sum()``. With ``with_grad``, ``grad[c, f]`` receives chunk c's
-    part of ``d rows.sum() / d w_f`` (the caller sums over chunks and scales).
+    DII is ``2 / n**2 * rows.sum()``. With ``with_grad``, ``grad[i, f] = d rows[i] / d w_f``
+    (the caller sums over rows and scales).
     """
     n_feat, n = xt.shape
     w2 = w * w
@@ -121,9 +122,6 @@ def dii_loss_grad(xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, gra
         val = np.empty(k)
         idx = np.empty(k, dtype=np.int64)
         acc = np.zeros(n_feat)
-        g = grad[c]
-        for f in range(n_feat):
-            g[f] = 0.0
         for i in range(bounds[c], bounds[c + 1]):
             _weighted_sq_row(xt, w2, i, d)
             lam_d, nb = _kth_smallest_other(d, i, k, val, idx)
@@ -175,5 +173,6 @@ def dii_loss_grad(xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, gra
                     a += e[j] * (t * t)
                 tn = r[nb] - xi
                 acc[f] = -a / lam + lambda_factor * s / (lam * lam) * (tn * tn)
+            g = grad[i]  # rows with lambda_i = 0 keep the caller's zeros
             for f in range(n_feat):
-                g[f] += 2.0 * w[f] * acc[f]
+                g[f] = 2.0 * w[f] * acc[f]

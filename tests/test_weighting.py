@@ -208,3 +208,13 @@ def test_bad_input():
         InformationImbalanceWeighting().fit(np.ones((10, 2)), np.arange(10.0))
     with pytest.raises(ValueError, match="NaN"):
         differentiable_imbalance([[0.0], [np.nan], [1.0]], [0.0, 1.0, 2.0])
+
+
+def test_results_do_not_depend_on_the_thread_count(small):
+    from skii._parallel import call_with_threads
+
+    X, y, w = small
+    one = call_with_threads(1, differentiable_imbalance, X, y, w, return_gradient=True)
+    many = call_with_threads(None, differentiable_imbalance, X, y, w, return_gradient=True)
+    assert one[0] == many[0]
+    np.testing.assert_array_equal(one[1], many[1])
