@@ -6,6 +6,7 @@ greedily adds the features whose neighbourhoods best predict a target (supervise
 full feature set (unsupervised), as in Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024).
 """
 
+from ._causality import imbalance_gain
 from ._imbalance import (
     ConstantFeatureWarning,
     imbalance_path,
@@ -15,10 +16,14 @@ from ._imbalance import (
 )
 from ._selector import InformationImbalanceSelector
 from ._version import __version__
+from ._weighting import InformationImbalanceWeighting, differentiable_imbalance
 
 __all__ = [
     "ConstantFeatureWarning",
     "InformationImbalanceSelector",
+    "InformationImbalanceWeighting",
+    "differentiable_imbalance",
+    "imbalance_gain",
     "imbalance_path",
     "information_imbalance",
     "information_imbalances",
