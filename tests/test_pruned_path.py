@@ -130,6 +130,7 @@ def test_high_variance_candidate_defeats_pruning_and_falls_back(monkeypatch):
     x = rng.normal(size=(n, 4))
     x[:, 3] *= 1e4  # its neighbours in S + 3 are far away in S: the bound fails
     y = x[:, 0] + 0.1 * x[:, 1]
+    _tiny_buffers(monkeypatch, 32, 64)  # the default long buffer would hold every row
     ysorted = _pruned_path.prepare_group(y)
     z = np.zeros(n, dtype=np.int64)
     counts = []
