@@ -89,6 +89,51 @@ def walk_sorted(xs, order, p, lim, keep_ties, dv, di):
 
 
 @njit(cache=True)
+def _tie_edge_left(xs, xi, a_lt, t):
+    """First position q <= a_lt with (xs[q] - xi)**2 <= t for all of q .. a_lt - 1."""
+    q = a_lt
+    for _ in range(8):
+        if q == 0:
+            return 0
+        u = xs[q - 1] - xi
+        if u * u > t:
+            return q
+        q -= 1
+    lo, hi = 0, q
+    while lo < hi:
+        mid = (lo + hi) // 2
+        u = xs[mid] - xi
+        if u * u <= t:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True)
+def _tie_edge_right(xs, xi, b_lt, t):
+    """First position q >= b_lt with (xs[q] - xi)**2 > t (or n)."""
+    n = xs.shape[0]
+    q = b_lt
+    for _ in range(8):
+        if q == n:
+            return n
+        u = xs[q] - xi
+        if u * u > t:
+            return q
+        q += 1
+    lo, hi = q, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        u = xs[mid] - xi
+        if u * u <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
 def rank_sorted(xs, order, p, t, j, tie_random, prio):
     """rbar(i, j) in a one-dimensional space with ``t = (x_j - x_i)**2``, m != i.
 
@@ -107,16 +152,8 @@ def rank_sorted(xs, order, p, t, j, tie_random, prio):
         else:
             lo = mid + 1
     a_lt = lo
-    lo, hi = 0, a_lt
-    while lo < hi:
-        mid = (lo + hi) // 2
-        u = xs[mid] - xi
-        if u * u <= t:
-            hi = mid
-        else:
-            lo = mid + 1
-    a_le = lo
-    # Right of p it is non-decreasing: find the first position not below t / above t.
+    # The tied runs are short unless the data are discrete: step over them, then search.
+    a_le = _tie_edge_left(xs, xi, a_lt, t)
     lo, hi = p + 1, n
     while lo < hi:
         mid = (lo + hi) // 2
@@ -126,15 +163,7 @@ def rank_sorted(xs, order, p, t, j, tie_random, prio):
         else:
             hi = mid
     b_lt = lo
-    lo, hi = b_lt, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        u = xs[mid] - xi
-        if u * u <= t:
-            lo = mid + 1
-        else:
-            hi = mid
-    b_le = lo
+    b_le = _tie_edge_right(xs, xi, b_lt, t)
     less = (p - a_lt) + (b_lt - p - 1)
     eq = (a_lt - a_le) + (b_le - b_lt) - 1  # j itself is one of the tied
     if not tie_random:
