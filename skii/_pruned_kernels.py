@@ -231,11 +231,13 @@ def select_neighbours(dv, di, cnt, t, k, tie_random, prio, idx, w, tied):
 
 
 @njit(cache=True)
-def pruned_scan(bv, bi, nb, complete, xc, use_c, i, k, dv, di, top):
+def pruned_scan(bv, bi, nb, complete, xc, use_c, i, k, dv, di, top, above):
     """Scan the sorted buffer of smallest ``d_S`` for the k nearest in S (+ candidate xc).
 
-    Returns the number of scanned points (in ``dv``/``di``; the k-th distance is
-    ``top[k - 1]``), or -1 when the bound fails and a full scan is needed.
+    Every point outside the buffer has ``d_S >= bv[nb - 1]``, and ``d_S > above`` when
+    ``above >= 0`` (a buffer collected below a threshold). Returns the number of scanned
+    points (in ``dv``/``di``; the k-th distance is ``top[k - 1]``), or -1 when the bound
+    fails and a full scan is needed.
     """
     for q in range(k):
         top[q] = np.inf
@@ -260,9 +262,29 @@ def pruned_scan(bv, bi, nb, complete, xc, use_c, i, k, dv, di, top):
                 top[r] = top[r - 1]
                 r -= 1
             top[r] = v
-    if complete or bv[nb - 1] > top[k - 1]:
+    if complete or (nb > 0 and bv[nb - 1] > top[k - 1]) or above >= top[k - 1]:
         return cnt
     return -1
+
+
+@njit(cache=True)
+def collect_below(d, i, thr, cap, bv, bi, tv, ti):
+    """Every d[m] <= thr (m != i) into bv/bi in increasing order; returns how many, or -1
+    (buffers untouched) when there are more than ``cap``."""
+    n = d.shape[0]
+    cnt = 0
+    for m in range(n):
+        if d[m] <= thr and m != i:
+            if cnt == cap:
+                return -1
+            tv[cnt] = d[m]
+            ti[cnt] = m
+            cnt += 1
+    order = np.argsort(tv[:cnt])
+    for q in range(cnt):
+        bv[q] = tv[order[q]]
+        bi[q] = ti[order[q]]
+    return cnt
 
 
 @njit(cache=True)
@@ -431,13 +453,25 @@ def pruned_forward_rows(
                 d_s[i] = np.inf  # i is never its own neighbour
                 have_ds = True
             nb = _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, bv, bi, tv, ti)
+            above = -1.0
+            refilled = False
             for c in range(n_cand):
                 xc = ct[c]
-                cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top)
-                if cnt < 0 and nb < n_buf_max:
-                    # First failure in this row: a longer buffer for it, then retry.
-                    nb = _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf_max, bv, bi, tv, ti)
-                    cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top)
+                cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top, above)
+                if cnt < 0 and not refilled and n_buf_max > n_buf:
+                    # First failure in this row: a longer buffer for it, then retry. With
+                    # |S| = 1 a longer walk; beyond, every d_S up to twice the k-th distance
+                    # just found (one pass of compares), unless that is too many.
+                    refilled = True
+                    if n_sel == 1:
+                        nb = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+                    else:
+                        thr = 2.0 * top[k - 1]
+                        got = collect_below(d_s, i, thr, n_buf_max, bv, bi, tv, ti)
+                        if got >= 0:
+                            nb = got
+                            above = thr
+                    cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top, above)
                 if cnt >= 0:
                     s = select_neighbours(
                         dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
@@ -461,7 +495,7 @@ def pruned_forward_rows(
             if not record:
                 continue
             # Delta(X_S -> y): the neighbours in S are the head of the buffer.
-            cnt = pruned_scan(bv, bi, nb, nb >= n - 1, ys, False, i, k, dv, di, top)
+            cnt = pruned_scan(bv, bi, nb, nb >= n - 1, ys, False, i, k, dv, di, top, above)
             if cnt >= 0:
                 s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
             else:
