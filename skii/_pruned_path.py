@@ -22,8 +22,9 @@ def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
     |S| = 2, 18% at N = 16000, < 1% from |S| = 5; a longer insertion costs more than the
     full scans it saves); after a row's first failure, every d_S below twice the k-th
     distance found, up to the second number of them (one pass of compares). With one
-    selected column the buffer is an outward walk in the sorted column (cost ~ its length), the neighbours in two dimensions lie ~sqrt(N)
-    sorted places away, and a 16x longer walk after a failure is cheap.
+    selected column the buffer is an outward walk in the sorted column (cost ~ its
+    length), the neighbours in two dimensions lie ~sqrt(N) sorted places away, and a 16x
+    longer walk after a failure is cheap.
     """
     if n_selected == 1:
         small = max(1, min(n - 1, 4 * k * math.isqrt(n) + 64))
