@@ -10,7 +10,7 @@ the right by the Tong-Tanaka steric order Theta coarse-grained over L = 2
 Regions of high Theta (frustrated, disordered packing) are where particles move.
 
 The data come from the bundled dataset (:func:`skii_glass.datasets.load_propensity`:
-the ``ka2d`` model at T = 0.55, N = 1290). An installation without the data file falls
+the ``ka2d`` model at T = 0.45, N = 1290). An installation without the data file falls
 back to a small simulation at a high temperature (T = 1), where the picture is much
 noisier: there dynamic heterogeneity is weak.
 """

@@ -11,6 +11,7 @@ from ._imbalance import (
     imbalance_path,
     information_imbalance,
     information_imbalances,
+    path_columns,
 )
 from ._selector import InformationImbalanceSelector
 from ._version import __version__
@@ -21,5 +22,6 @@ __all__ = [
     "imbalance_path",
     "information_imbalance",
     "information_imbalances",
+    "path_columns",
     "__version__",
 ]

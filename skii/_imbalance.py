@@ -18,7 +18,7 @@ from . import (
 )
 from ._parallel import call_with_threads, n_workers, threads_per_worker
 
-__all__ = ["information_imbalance", "information_imbalances", "imbalance_path"]
+__all__ = ["information_imbalance", "information_imbalances", "imbalance_path", "path_columns"]
 
 _TIES = ("average", "random")
 _MAX_ABS = 1e150
@@ -51,12 +51,25 @@ class ConstantFeatureWarning(UserWarning):
 
 
 # ----------------------------------------------------------------------------- validation
+def _non_numeric_column(frame) -> str:
+    """Name of the first column of a DataFrame that does not convert to float."""
+    for col in frame.columns:
+        try:
+            np.asarray(frame[col], dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            return f"column {col!r} is not numeric ({err})"
+    return "not numeric"
+
+
 def _as_2d(a, name: str) -> np.ndarray:
+    frame = a if hasattr(a, "columns") else None
     if hasattr(a, "to_numpy"):  # pandas Series / DataFrame
         a = a.to_numpy()
     try:
         arr = np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError) as err:
+        if frame is not None:  # name the culprit: a table may have many columns
+            raise ValueError(f"{name} must be numeric: {_non_numeric_column(frame)}") from None
         raise ValueError(f"{name} must be numeric: {err}") from None
     if arr.ndim == 1:
         arr = arr[:, None]
@@ -82,17 +95,34 @@ def _group_indices(groups, n_samples: int, n_neighbors: int) -> list[np.ndarray]
             raise ValueError(
                 f"groups must be 1-D with one label per row ({n_samples}), got shape {g.shape}"
             )
-        _, inverse = np.unique(g, return_inverse=True)
+        missing = pd.isna(g)
+        if missing.any():
+            raise ValueError(
+                f"groups has {int(missing.sum())} missing (NaN/None) label(s), first at row "
+                f"{int(np.flatnonzero(missing)[0])}; give every row a group"
+            )
+        labels, inverse = np.unique(g, return_inverse=True)
+        labels = labels.tolist()  # plain Python values, for messages
         parts = [np.flatnonzero(inverse == u) for u in range(inverse.max() + 1)]
-    for p in parts:
+    for u, p in enumerate(parts):
+        which = "the data" if groups is None else f"group {labels[u]!r}"
         if p.size < 2:
             raise ValueError(
-                f"information imbalance needs at least 2 rows per group; a group has {p.size}"
+                f"information imbalance needs at least 2 rows per group; {which} has {p.size}"
             )
         if n_neighbors >= p.size:
             raise ValueError(
                 f"n_neighbors={n_neighbors} needs more than {n_neighbors} rows per group; "
-                f"a group has {p.size}"
+                f"{which} has {p.size}"
+            )
+        if n_neighbors == p.size - 1:
+            # Every other row is a neighbour: Delta = (k + 1) / N = 1 whatever the data.
+            warnings.warn(
+                f"{which} has only {p.size} rows for n_neighbors={n_neighbors}: every other "
+                "row is a neighbour, so every information imbalance is 1.0 and carries no "
+                "information; use more rows per group",
+                UserWarning,
+                stacklevel=3,
             )
     return parts
 
@@ -194,8 +224,9 @@ def information_imbalance(
     Parameters
     ----------
     A, B : array-like of shape (n_samples,) or (n_samples, n_features)
-        The two representations; a 1-D array is one feature. Never rescaled: Delta depends
-        on the relative scale of the columns of a multi-feature space.
+        The two representations; a 1-D array is one feature, a 2-D array one space of
+        several features (e.g. a multi-output target). Never rescaled: Delta depends on
+        the relative scale of the columns of a multi-feature space.
     n_neighbors : int, default=1
         Number of nearest neighbours k in A.
     groups : array-like of shape (n_samples,), default=None
@@ -315,7 +346,9 @@ def imbalance_path(
     ----------
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
-        Target; required in supervised mode, ignored in unsupervised mode.
+        Target; required in supervised mode, ignored in unsupervised mode. A 2-D y is one
+        multi-output target space: its distances are Euclidean over all its columns
+        (scale them comparably), not one selection per column.
     mode : {"supervised", "unsupervised"}, default="supervised"
     n_features_to_select : int, default=None
         Length of the path; None means every feature.
@@ -333,10 +366,12 @@ def imbalance_path(
     -------
     pandas.DataFrame
         One row per step with columns ``n_features`` (1, 2, ...), ``feature`` (column
-        index), ``feature_name``, ``delta_subset_to_target``, ``delta_target_to_subset``
-        and ``objective`` (the quantity minimised: ``delta_subset_to_target`` when
-        supervised, the symmetrised imbalance when unsupervised). The target is y when
-        supervised and the full X when unsupervised.
+        index), ``feature_name``, the two imbalances and ``objective`` (the quantity
+        minimised). Supervised: ``delta_subset_to_target`` (Delta(X_S -> y)),
+        ``delta_target_to_subset`` (Delta(y -> X_S)), objective =
+        ``delta_subset_to_target``. Unsupervised: ``delta_subset_to_full``
+        (Delta(X_S -> X)), ``delta_full_to_subset`` (Delta(X -> X_S)), objective = their
+        symmetrised sum. :func:`path_columns` gives the two names for a mode.
 
     Examples
     --------
@@ -458,14 +493,8 @@ def imbalance_path(
         else:
             d_st, d_ts = _subset_deltas(per_group, sorted(selected), k, tie_random, n_jobs)
         rows.append(
-            {
-                "n_features": len(selected),
-                "feature": chosen,
-                "feature_name": feature_names[chosen],
-                "delta_subset_to_target": d_st,
-                "delta_target_to_subset": d_ts,
-                "objective": (d_st + d_ts) / math.sqrt(2) if backward else d_st,
-            }
+            (len(selected), chosen, feature_names[chosen], d_st, d_ts,
+             (d_st + d_ts) / math.sqrt(2) if backward else d_st)
         )
         progress.update()
     if pruned and rows and math.isnan(rows[-1]["delta_subset_to_target"]):
@@ -473,17 +502,30 @@ def imbalance_path(
             _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)[1]
         )
     progress.close()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "n_features",
-            "feature",
-            "feature_name",
-            "delta_subset_to_target",
-            "delta_target_to_subset",
-            "objective",
-        ],
-    )
+    # The target space is y when supervised, the full X when unsupervised: say which.
+    to, fro = path_columns(mode)
+    return pd.DataFrame(rows, columns=["n_features", "feature", "feature_name", to, fro,
+                                       "objective"])
+
+
+def path_columns(mode: str = "supervised") -> tuple[str, str]:
+    """Names of the two imbalance columns of :func:`imbalance_path` for ``mode``.
+
+    ``("delta_subset_to_target", "delta_target_to_subset")`` when supervised,
+    ``("delta_subset_to_full", "delta_full_to_subset")`` when unsupervised (the target
+    space is then the full feature set).
+
+    Examples
+    --------
+    >>> from skii import path_columns
+    >>> path_columns("unsupervised")
+    ('delta_subset_to_full', 'delta_full_to_subset')
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    if mode == "supervised":
+        return "delta_subset_to_target", "delta_target_to_subset"
+    return "delta_subset_to_full", "delta_full_to_subset"
 
 
 def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, n_jobs):

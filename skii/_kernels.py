@@ -8,7 +8,7 @@ Conventions
   feature-index order (exact, reproducible ties; no fastmath reassociation).
 * A kernel returns one value per row ``i``: ``sum_j w_ij rbar_B(i, j) / k``. The caller sums
   them in a fixed order, so results do not depend on the number of threads.
-* Ties (SPEC section 5): with ``tie_random = False`` the exact expectation under uniform
+* Ties: with ``tie_random = False`` the exact expectation under uniform
   random tie-breaking; with ``tie_random = True`` ties are broken by fixed random priorities
   of the rows (``prio_a`` on the A side, ``prio_b`` on the B side, independent).
 * ``n_chunks`` (a few per numba thread, chosen by the caller: numba cannot cache a

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
-from ._imbalance import imbalance_path
+from ._imbalance import _non_numeric_column, imbalance_path
 from ._version import __version__
 
 __all__ = ["InformationImbalanceSelector"]
@@ -92,9 +92,11 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
     selection_order_ : ndarray of shape (n_features_to_select_,)
         Feature indices in the order they were added.
     imbalance_path_ : pandas.DataFrame
-        One row per step: ``n_features``, ``feature``, ``feature_name``,
-        ``delta_subset_to_target``, ``delta_target_to_subset`` and ``objective`` (see
-        :func:`skii.imbalance_path`); target = y (supervised) or the full X (unsupervised).
+        One row per step: ``n_features``, ``feature``, ``feature_name``, the two
+        imbalances and ``objective`` (see :func:`skii.imbalance_path`). Supervised:
+        ``delta_subset_to_target`` and ``delta_target_to_subset`` (target = y);
+        unsupervised: ``delta_subset_to_full`` and ``delta_full_to_subset`` (target = the
+        full X).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
@@ -197,7 +199,9 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
-            Required when ``mode="supervised"``; ignored otherwise.
+            Required when ``mode="supervised"``; ignored otherwise. A 2-D y is one
+            multi-output target space (Euclidean distances over all its columns, so scale
+            them comparably), not one selection per output.
         groups : array-like of shape (n_samples,), default=None
             Group label of every row (e.g. the configuration it comes from).
 
@@ -208,6 +212,7 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         if self.tol is not None and self.n_features_to_select != "auto":
             raise ValueError("tol is only used with n_features_to_select='auto'")
         supervised = self.mode == "supervised"
+        _check_numeric_frame(X)
         if supervised:
             if y is None:
                 raise ValueError(
@@ -277,6 +282,17 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
     def _get_support_mask(self):
         check_is_fitted(self)
         return self.support_
+
+
+def _check_numeric_frame(X) -> None:
+    """A DataFrame with a non-numeric column: say which column (sklearn names only a value)."""
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        if all(getattr(t, "kind", "O") in "biuf" for t in X.dtypes):
+            return  # numeric: no copy needed to know
+        try:
+            np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"X must be numeric: {_non_numeric_column(X)}") from None
 
 
 def _truncate_by_tol(path, tol):

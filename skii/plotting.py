@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._imbalance import path_columns
+
 __all__ = ["plot_imbalance_plane", "plot_imbalance_path"]
 
 
@@ -95,8 +97,12 @@ def plot_imbalance_path(path: pd.DataFrame, *, ax=None, label_features=True):
     """
     ax = _axes(ax)
     d = path["n_features"].to_numpy()
-    ax.plot(d, path["delta_subset_to_target"], "o-", label="Δ(X_S → target)")
-    ax.plot(d, path["delta_target_to_subset"], "s--", label="Δ(target → X_S)")
+    # Unsupervised paths name the full feature set X as their target space.
+    mode = "unsupervised" if "delta_subset_to_full" in path.columns else "supervised"
+    to, fro = path_columns(mode)
+    tgt = "X" if mode == "unsupervised" else "target"
+    ax.plot(d, path[to], "o-", label=f"Δ(X_S → {tgt})")
+    ax.plot(d, path[fro], "s--", label=f"Δ({tgt} → X_S)")
     ax.set_xlabel("number of selected features d")
     ax.set_ylabel("information imbalance")
     ax.set_ylim(bottom=0)

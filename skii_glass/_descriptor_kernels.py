@@ -306,3 +306,92 @@ def coarse_sums(positions, box, lengths, values, ncx, ncy, cell_of, cell_start,
             for v in range(nv):
                 out[i, b, v] += out[i, b - 1, v]
     return out
+
+
+@njit(cache=True)
+def _segment(rad, x):
+    """Area of the part of a disk of radius ``rad`` beyond a chord at signed distance ``x``
+    from its centre (``-rad <= x <= rad``)."""
+    c = min(1.0, max(-1.0, x / rad))
+    return rad * rad * np.arccos(c) - x * np.sqrt(max(0.0, rad * rad - x * x))
+
+
+@njit(cache=True)
+def lens_area(big, rad, d):
+    """Intersection area of two disks of radii ``big`` and ``rad`` whose centres are ``d``
+    apart (exact: two circular segments on either side of the common chord)."""
+    if d >= big + rad:
+        return 0.0
+    if d <= abs(big - rad):
+        small = min(big, rad)
+        return np.pi * small * small
+    # Signed distances of the common chord from each centre.
+    x_big = (d * d + big * big - rad * rad) / (2.0 * d)
+    return _segment(big, x_big) + _segment(rad, d - x_big)
+
+
+@njit(cache=True, parallel=True)
+def overlap_sums(positions, box, lengths, radii, all_images, ncx, ncy, cell_of, cell_start,
+                 cell_particles):
+    """Disk-overlap sums of every particle: ``out[i, l, 0]`` is the sum over j (i
+    included) of the fraction of j's disk (radius ``radii[j]``) inside the circle of
+    radius ``lengths[l]`` around i, ``out[i, l, 1]`` the sum of the areas.
+
+    The cells must be at least ``lengths[-1] + radii.max()`` wide. When that reach exceeds
+    half a box side, ``all_images`` must be true: a disk can then meet the circle through
+    more than one periodic image, and the 9 images nearest to the minimum one are summed
+    (exact while the reach is below 1.5 box sides).
+    """
+    n = positions.shape[0]
+    nl = lengths.shape[0]
+    l_max = lengths[nl - 1]
+    sx = _stencil(ncx)
+    sy = _stencil(ncy)
+    n_shift = 3 if all_images else 1
+    out = np.zeros((n, nl, 2))
+    for i in prange(n):
+        c = cell_of[i]
+        cx = c // ncy
+        cy = c % ncy
+        xi = positions[i, 0]
+        yi = positions[i, 1]
+        full = np.zeros((nl, 2))
+        for ox in sx:
+            for oy in sy:
+                cc = ((cx + ox) % ncx) * ncy + (cy + oy) % ncy
+                for m in range(cell_start[cc], cell_start[cc + 1]):
+                    j = cell_particles[m]
+                    rad = radii[j]
+                    disk = np.pi * rad * rad
+                    reach = l_max + rad
+                    dx0 = _min_image(positions[j, 0] - xi, box[0])
+                    dy0 = _min_image(positions[j, 1] - yi, box[1])
+                    for kx in range(n_shift):
+                        for ky in range(n_shift):
+                            dx = dx0 + (kx - 1) * box[0] if all_images else dx0
+                            dy = dy0 + (ky - 1) * box[1] if all_images else dy0
+                            d = np.sqrt(dx * dx + dy * dy)
+                            if not (d < reach):
+                                continue
+                            # Lengths the disk misses add nothing; from the first length
+                            # that holds it whole it adds 1 (binned once, accumulated
+                            # below); only the few lengths that cut it need the lens area.
+                            b = 0
+                            while b < nl and d >= lengths[b] + rad:
+                                b += 1
+                            while b < nl and d > lengths[b] - rad:
+                                a = lens_area(lengths[b], rad, d)
+                                out[i, b, 0] += a / disk
+                                out[i, b, 1] += a
+                                b += 1
+                            if b < nl:
+                                full[b, 0] += 1.0
+                                full[b, 1] += disk
+        acc0 = 0.0
+        acc1 = 0.0
+        for b in range(nl):
+            acc0 += full[b, 0]
+            acc1 += full[b, 1]
+            out[i, b, 0] += acc0
+            out[i, b, 1] += acc1
+    return out

@@ -15,6 +15,8 @@ species            (n_conf, N) int8            species codes of the preset
 box                (n_conf, 2) float64         box sides
 propensity         (n_conf, N) float32         mean |dr^CR(tau_alpha)|
 bond_breaking      (n_conf, N) float32         bond-breaking propensity at tau_alpha
+displacements      (n_conf, R, N) float32      each trajectory's |dr^CR(tau_alpha)|
+                                               (optional; its mean over R is propensity)
 temperature        ()                          k_B T / eps_AA
 tau_alpha          ()                          tau_alpha^CR in MC sweeps
 provenance         () str (JSON)               preset, settings, command, costs, version
@@ -44,7 +46,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["PropensityDataset", "load_propensity", "save_propensity", "BUNDLED_FILE"]
+__all__ = [
+    "PropensityDataset", "load_propensity", "save_propensity", "descriptor_table", "BUNDLED_FILE",
+]
 
 #: File name of the packaged dataset inside ``skii_glass/data``.
 BUNDLED_FILE = "propensity_ka2d.npz"
@@ -79,6 +83,10 @@ class PropensityDataset:
         computed.
     groups : ndarray or None
         Configuration index of each descriptor row.
+    displacements : ndarray of shape (n_conf, R, N) or None
+        Each trajectory's ``|dr^CR(tau_alpha)|`` (None for files written without them);
+        :func:`skii_glass.reliability.propensity_reliability` turns it into the noise
+        ceiling.
 
     Examples
     --------
@@ -107,12 +115,11 @@ class PropensityDataset:
     path: Path
     descriptors: pd.DataFrame | None = None
     groups: np.ndarray | None = field(default=None, repr=False)
+    displacements: np.ndarray | None = field(default=None, repr=False)
 
     def table(self) -> pd.DataFrame:
         """Study table for :func:`skii_glass.study.run_study`: descriptors, ``propensity``
         and ``configuration`` columns (descriptors computed if not loaded yet)."""
-        from .pipeline import descriptor_table
-
         if self.descriptors is None:
             t = descriptor_table(self.configurations, self.propensity)
             self.descriptors = t.drop(columns=["propensity", "configuration"])
@@ -136,6 +143,7 @@ def save_propensity(
     temperature: float,
     tau_alpha: float,
     provenance: dict | None = None,
+    displacements=None,
 ) -> Path:
     """Write a propensity dataset file (atomically; format in the module docstring).
 
@@ -168,6 +176,16 @@ def save_propensity(
         raise ValueError("bond_breaking must have the shape of propensity")
     if not (np.all(np.isfinite(prop)) and np.all(np.isfinite(bb))):
         raise ValueError("propensities contain NaN or infinite values")
+    extra = {}
+    if displacements is not None:
+        disp = np.asarray(displacements, dtype=np.float64)
+        if disp.ndim != 3 or disp.shape[0] != prop.shape[0] or disp.shape[2] != n:
+            raise ValueError(f"displacements must have shape ({prop.shape[0]}, "
+                             f"n_trajectories, {n}), got {disp.shape}")
+        if not np.all(np.isfinite(disp)):
+            raise ValueError("displacements contain NaN or infinite values")
+        # float32 keeps the file small; the mean over trajectories is stored separately.
+        extra["displacements"] = disp.astype(np.float32)
     prov = dict(provenance or {})
     prov.setdefault("preset", configurations[0].mixture.name)
     try:
@@ -189,6 +207,7 @@ def save_propensity(
         temperature=np.float64(temperature),
         tau_alpha=np.float64(tau_alpha),
         provenance=np.array(json.dumps(prov, default=str)),
+        **extra,
     )
     os.replace(tmp, path)
     return path
@@ -223,7 +242,7 @@ def load_propensity(
 
     >>> d = load_propensity(descriptors=False)
     >>> len(d.configurations), d.configurations[0].n_particles, d.temperature
-    (10, 1290, 0.55)
+    (10, 1290, 0.45)
     >>> d.metadata["preset"], d.propensity[0].shape, bool(d.tau_alpha > 0)
     ('ka2d', (1290,), True)
     """
@@ -247,6 +266,7 @@ def load_propensity(
             if missing:
                 raise ValueError(f"{p} is not a propensity dataset: missing {missing}")
             arrays = {k: f[k] for k in _KEYS}
+            disp = f["displacements"] if "displacements" in f.files else None
     except (OSError, EOFError, ValueError) as err:
         if isinstance(err, ValueError) and "propensity dataset" in str(err):
             raise
@@ -269,8 +289,55 @@ def load_propensity(
         tau_alpha=float(arrays["tau_alpha"]),
         metadata=meta,
         path=p,
+        displacements=None if disp is None else disp.astype(np.float64),
     )
+    if disp is not None and (disp.ndim != 3 or disp.shape[0] != pos.shape[0]
+                             or disp.shape[2] != pos.shape[1]):
+        raise ValueError(f"{p}: displacements have shape {disp.shape}, expected "
+                         f"({pos.shape[0]}, n_trajectories, {pos.shape[1]})")
     if descriptors:
         data.table()
     _CACHE[key] = data
     return data
+
+
+def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
+    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle.
+
+    Parameters
+    ----------
+    configurations : sequence of Configuration
+        Box sides must exceed twice the largest coarse-graining length (L = 5).
+    propensities : sequence of array of shape (N,)
+        One per configuration.
+    n_jobs : int, optional
+        joblib workers for the descriptors.
+
+    Returns
+    -------
+    DataFrame
+        One row per particle (configurations stacked).
+
+    Examples
+    --------
+    >>> from skii_glass.simulation import random_configuration
+    >>> confs = [random_configuration("ka2d", 150, seed=s) for s in (1, 2)]
+    >>> t = descriptor_table(confs, [np.zeros(150), np.ones(150)])
+    >>> t.shape, list(t.columns[:2]), t["configuration"].unique().tolist()
+    ((300, 62), ['rho_L0.5', 'rho_L1.0'], [0, 1])
+    """
+    from .transformers import StructuralDescriptors
+
+    if len(configurations) != len(propensities):
+        raise ValueError("one propensity array per configuration is needed")
+    for c, p in zip(configurations, propensities, strict=True):
+        if np.shape(p) != (c.n_particles,):
+            raise ValueError(
+                f"propensity has shape {np.shape(p)}, expected ({c.n_particles},)"
+            )
+    desc = StructuralDescriptors(n_jobs=n_jobs).set_output(transform="pandas")
+    X = desc.fit_transform(list(configurations))
+    table = pd.DataFrame(X).reset_index(drop=True)
+    table["propensity"] = np.concatenate([np.asarray(p, dtype=np.float64) for p in propensities])
+    table["configuration"] = np.asarray(desc.groups_)
+    return table

@@ -1,18 +1,19 @@
 """Per-particle structural descriptors of a 2D configuration, and their coarse-graining.
 
-Definitions (Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024); SPEC section 3):
+Definitions (Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024)):
 
 * ``u_i = sum_j V_ab(r_ij)``: local potential energy, the full pair energy of i with
   every other particle (smoothed LJ of the mixture, zero beyond ``x_cut * sigma_ab``,
   2.5 sigma_ab for ka2d). Summing ``u`` over particles counts each pair twice.
 * Neighbours for ``z``, ``psi6`` and ``theta``: ``r_ij < c_ab * sigma_ab`` with
   ``c_ab = 1.4`` by default (``neighbor_cutoff``; a scalar, or a symmetric
-  (n_species, n_species) array of factors; SPEC section 5 fixes the default). Measured
+  (n_species, n_species) array of factors). Measured
   first minima of the partial g_ab(r) of ka2d (N = 1290, T = 0.7, 4 configurations, this
   module's neighbour search): AA 1.44, CC 1.42, AB 1.58, AC 1.60, BC 1.58 sigma_ab (B-B
   contacts are too rare for a first peak). So 1.4 sigma_ab sits at the minimum for like
   pairs and inside the tail of the first peak for the (non-additive) unlike pairs; pass
-  a matrix to follow the minima more closely.
+  the matrix :func:`skii_glass.structure.gr_minimum_cutoffs` measures (or
+  ``neighbor_cutoff="gr-minimum"`` to the transformers) to follow the minima.
 * ``z_i``: number of neighbours ``n_i``.
 * ``psi6_i = |(1/n_i) sum_j exp(6 i theta_ij)|``, ``theta_ij`` the angle of ``r_j - r_i``
   with the x axis; 0 when ``n_i = 0``.
@@ -22,14 +23,27 @@ Definitions (Sharma, Liu & Ozawa, J. Chem. Phys. 161 (2024); SPEC section 3):
   at i of the triangle of touching particles, from the cosine rule with
   ``sigma_ij, sigma_ik, sigma_jk``; ``Theta_i = (1/n_i) sum |theta1 - theta2|``; 0 when
   ``n_i < 2``.
-* Over a length ``L`` (strictly ``r_ij < L``, i included): ``rho = count / (pi L^2)``,
-  ``phi = sum pi (sigma_jj / 2)^2 / (pi L^2)``, and the coarse-grained ``u``, ``psi6``,
-  ``theta``, ``z`` are the means over the same set.
+* Density and area fraction over a length ``L``, two definitions (``density``):
+
+  - ``"overlap"`` (default, smooth in L): every particle j, i included, contributes the
+    part of its disk (radius ``sigma_jj / 2``) that lies inside the circle of radius L
+    around i (exact circle-circle intersection area ``A_ij(L)``):
+    ``rho = sum_j A_ij(L) / (pi (sigma_jj / 2)^2) / (pi L^2)`` (disk fractions) and
+    ``phi = sum_j A_ij(L) / (pi L^2)`` (disk areas). A disk wholly inside the circle
+    counts 1, one wholly outside 0, so rho and phi vary continuously with L and with the
+    positions.
+  - ``"count"`` (sharp counting, strictly ``r_ij < L``, i included):
+    ``rho = count / (pi L^2)``, ``phi = sum pi (sigma_jj / 2)^2 / (pi L^2)``. Both jump
+    whenever L crosses a pair distance.
+
+  doc/physics_ka2d.md compares the two on the bundled data.
+* The coarse-grained ``u``, ``psi6``, ``theta``, ``z`` over a length L are the means over
+  the particles with ``r_ij < L`` (strictly, i included), whatever ``density`` is.
 
 Columns of :func:`structural_descriptors` follow the paper: ``rho, phi, u, psi6, theta,
-z``, each with ``L`` increasing, named ``f"{name}_L{L:.1f}"`` (``theta_L2.0``). A
-literal reading gives constant columns (``rho_L0.5`` when no two particles are closer
-than 0.5 is ``1 / (pi 0.25)`` everywhere); they are returned as they are, never NaN.
+z``, each with ``L`` increasing, named ``f"{name}_L{L:.1f}"`` (``theta_L2.0``). The sharp
+``"count"`` definition gives constant columns (``rho_L0.5`` when no two particles are
+closer than 0.5 is ``1 / (pi 0.25)`` everywhere); they are returned as they are, never NaN.
 
 Boxes are periodic and rectangular; distances use the minimum image, so every length
 (``L``, the potential cutoff and the neighbour cutoff) must be at most half the shorter
@@ -52,6 +66,8 @@ __all__ = [
     "DESCRIPTORS",
     "DEFAULT_LENGTHS",
     "DEFAULT_NEIGHBOR_CUTOFF",
+    "DENSITY_DEFINITIONS",
+    "DEFAULT_DENSITY",
     "local_energy",
     "coordination",
     "psi6",
@@ -71,6 +87,10 @@ DESCRIPTORS: tuple[str, ...] = ("rho", "phi", "u", "psi6", "theta", "z")
 DEFAULT_LENGTHS: tuple[float, ...] = tuple(0.5 * k for k in range(1, 11))
 #: Neighbour cutoff for z, psi6 and theta, in units of sigma_ab.
 DEFAULT_NEIGHBOR_CUTOFF: float = 1.4
+#: Definitions of rho and phi: disk-overlap (smooth in L) or sharp counting of centres.
+DENSITY_DEFINITIONS: tuple[str, ...] = ("overlap", "count")
+#: Default definition of rho and phi.
+DEFAULT_DENSITY: str = "overlap"
 
 _PER_PARTICLE = ("u", "z", "psi6", "theta")
 
@@ -110,6 +130,12 @@ def check_lengths(lengths) -> np.ndarray:
             f"{arr.tolist()}"
         )
     return arr
+
+
+def _check_density(density) -> str:
+    if not isinstance(density, str) or density not in DENSITY_DEFINITIONS:
+        raise ValueError(f"density must be one of {DENSITY_DEFINITIONS}, got {density!r}")
+    return density
 
 
 def _cutoff_matrix(config: Configuration, neighbor_cutoff) -> np.ndarray:
@@ -254,42 +280,98 @@ def _long_sums(config: Configuration, lengths: np.ndarray, values: np.ndarray) -
                           *cells)
 
 
+def _radii(config: Configuration) -> np.ndarray:
+    return 0.5 * np.diag(config.mixture.sigma)[config.species]
+
+
 def _areas(config: Configuration) -> np.ndarray:
-    return np.pi * (0.5 * np.diag(config.mixture.sigma)[config.species]) ** 2
+    return np.pi * _radii(config) ** 2
 
 
-def local_density(config: Configuration, lengths=DEFAULT_LENGTHS) -> np.ndarray:
-    """Number density within each length: ``#{j: r_ij < L} (i included) / (pi L^2)``.
+def _overlap_sums(config: Configuration, lengths: np.ndarray) -> np.ndarray:
+    """``(N, n_lengths, 2)``: summed disk fractions and disk areas inside each circle."""
+    _check_fits_box(config, float(lengths[-1]), "coarse-graining length L =")
+    pos, box = config.positions, config.box
+    radii = np.ascontiguousarray(_radii(config), dtype=np.float64)
+    reach = float(lengths[-1]) + float(radii.max())
+    if reach >= 1.5 * float(np.min(box)):
+        raise ValueError(
+            f"the largest length plus the largest disk radius ({reach:g}) must be below 1.5 "
+            f"box sides ({float(np.min(box)):g}); use a bigger configuration"
+        )
+    # Beyond half a side a disk can meet the circle through two periodic images.
+    all_images = reach > 0.5 * float(np.min(box))
+    cells = cell_list(pos, box, reach)
+    return _k.overlap_sums(pos, box, lengths, radii, all_images, *cells)
 
-    Returns an array of shape (N, n_lengths), lengths sorted increasing.
+
+def _rho_phi(config: Configuration, lengths: np.ndarray, density: str) -> tuple:
+    disc = np.pi * lengths**2
+    if density == "overlap":
+        s = _overlap_sums(config, lengths)
+    else:
+        values = np.column_stack([np.ones(config.n_particles), _areas(config)])
+        s = _long_sums(config, lengths, values)
+    return s[:, :, 0] / disc, s[:, :, 1] / disc
+
+
+def local_density(
+    config: Configuration, lengths=DEFAULT_LENGTHS, *, density: str = DEFAULT_DENSITY
+) -> np.ndarray:
+    """Local number density within each length.
+
+    Parameters
+    ----------
+    config : Configuration
+    lengths : sequence of float, default 0.5, 1.0, ..., 5.0
+        Sorted increasing in the output.
+    density : {"overlap", "count"}, default "overlap"
+        ``"overlap"``: ``sum_j A_ij(L) / (pi (sigma_jj / 2)^2) / (pi L^2)``, the fractions
+        of the disks (radius ``sigma_jj / 2``, i included) inside the circle of radius L
+        around i. ``"count"``: ``#{j: r_ij < L} (i included) / (pi L^2)``.
+
+    Returns
+    -------
+    array of shape (N, n_lengths)
 
     Examples
     --------
+    Disks of radius 0.5 at x = 0, 1.2 and 3: the circle of radius 1 around the first
+    holds its own disk and 22% of its neighbour's; counting sees one centre.
+
     >>> from skii_glass import Configuration
     >>> c = Configuration([[0.0, 0.0], [1.2, 0.0], [3.0, 0.0]], ["A"] * 3, box=6.0)
     >>> np.round(local_density(c, [1.0, 2.0]) * np.pi, 4).tolist()
+    [[1.2166, 0.5], [1.2166, 0.6814], [1.0, 0.4314]]
+    >>> np.round(local_density(c, [1.0, 2.0], density="count") * np.pi, 4).tolist()
     [[1.0, 0.5], [1.0, 0.75], [1.0, 0.5]]
     """
     config = _check_config(config)
     lengths = check_lengths(lengths)
-    s = _long_sums(config, lengths, np.ones((config.n_particles, 1)))
-    return s[:, :, 0] / (np.pi * lengths**2)
+    return _rho_phi(config, lengths, _check_density(density))[0]
 
 
-def area_fraction(config: Configuration, lengths=DEFAULT_LENGTHS) -> np.ndarray:
-    """Area fraction within each length: ``sum_{r_ij < L} pi (sigma_jj/2)^2 / (pi L^2)``.
+def area_fraction(
+    config: Configuration, lengths=DEFAULT_LENGTHS, *, density: str = DEFAULT_DENSITY
+) -> np.ndarray:
+    """Area fraction within each length.
+
+    ``"overlap"`` (default): ``sum_j A_ij(L) / (pi L^2)``, the disk area (radius
+    ``sigma_jj / 2``, i included) inside the circle of radius L around i. ``"count"``:
+    ``sum_{r_ij < L} pi (sigma_jj/2)^2 / (pi L^2)``. Parameters as :func:`local_density`.
 
     Examples
     --------
     >>> from skii_glass import Configuration
     >>> c = Configuration([[0.0, 0.0], [1.2, 0.0]], ["A", "A"], box=6.0)
     >>> np.round(area_fraction(c, [1.0, 2.0]), 4).tolist()
+    [[0.3041, 0.125], [0.3041, 0.125]]
+    >>> np.round(area_fraction(c, [1.0, 2.0], density="count"), 4).tolist()
     [[0.25, 0.125], [0.25, 0.125]]
     """
     config = _check_config(config)
     lengths = check_lengths(lengths)
-    s = _long_sums(config, lengths, _areas(config)[:, None])
-    return s[:, :, 0] / (np.pi * lengths**2)
+    return _rho_phi(config, lengths, _check_density(density))[1]
 
 
 def coarse_grain(config: Configuration, values, lengths=DEFAULT_LENGTHS) -> np.ndarray:
@@ -364,6 +446,8 @@ def structural_descriptors(
     lengths=DEFAULT_LENGTHS,
     neighbor_cutoff=DEFAULT_NEIGHBOR_CUTOFF,
     descriptors: Sequence[str] = DESCRIPTORS,
+    *,
+    density: str = DEFAULT_DENSITY,
 ) -> np.ndarray:
     """The coarse-grained descriptor matrix of one configuration.
 
@@ -375,6 +459,8 @@ def structural_descriptors(
         Neighbour cutoff for z, psi6, theta in units of ``sigma_ab``.
     descriptors : sequence of str, default ("rho", "phi", "u", "psi6", "theta", "z")
         Which families, in this column order.
+    density : {"overlap", "count"}, default "overlap"
+        Definition of rho and phi (see :func:`local_density`).
 
     Returns
     -------
@@ -393,6 +479,7 @@ def structural_descriptors(
     config = _check_config(config)
     lengths = check_lengths(lengths)
     descriptors = _check_descriptors(descriptors)
+    density = _check_density(density)
     n = config.n_particles
     _check_fits_box(config, float(lengths[-1]), "coarse-graining length L =")
     cols: dict[str, np.ndarray] = {}
@@ -410,8 +497,11 @@ def structural_descriptors(
     s = _long_sums(config, lengths, values)
     disc = np.pi * lengths**2
     count = s[:, :, 0]
-    cols["rho"] = count / disc
-    cols["phi"] = s[:, :, 1] / disc
+    if density == "overlap" and ("rho" in descriptors or "phi" in descriptors):
+        cols["rho"], cols["phi"] = _rho_phi(config, lengths, density)
+    else:
+        cols["rho"] = count / disc
+        cols["phi"] = s[:, :, 1] / disc
     for v, name in enumerate(value_names[2:], start=2):
         cols[name] = s[:, :, v] / count
     return np.hstack([cols[d] for d in descriptors])

@@ -4,7 +4,7 @@ All functions take *unwrapped* positions (particles may leave the box; displacem
 then plain differences), as :func:`skii_glass.simulation.run_mc` stores them, with shape
 ``(n_times, N, 2)``; the first frame is time 0.
 
-What is computed, and the conventions (SPEC section 3 and 5):
+What is computed, and the conventions:
 
 * displacements ``dr_i(t) = r_i(t) - r_i(0)`` minus the centre-of-mass drift (all masses
   are 1, so the mean displacement over all particles);

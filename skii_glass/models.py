@@ -177,7 +177,7 @@ class Mixture:
 
 def _ka2d() -> Mixture:
     # Species A (large), B (small), C (medium): the 2D ternary model of the glass-ML
-    # roadmap / GlassMLP, fully specified in SPEC.md section 3.
+    # roadmap / GlassMLP, fully specified by the constants below.
     sigma = np.array([[1.0, 0.8, 0.9], [0.8, 0.88, 0.8], [0.9, 0.8, 0.94]])
     epsilon = np.array([[1.0, 1.5, 0.75], [1.5, 0.5, 1.5], [0.75, 1.5, 0.75]])
     return Mixture(

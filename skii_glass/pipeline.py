@@ -28,9 +28,10 @@ expensive stages on a cluster; the CLI's ``--dask-scheduler ADDRESS`` does exact
 
 Scales (``SCALES``): ``tiny`` (tests, seconds), ``quick`` (minutes on 2 cores, T = 1.0
 where tau_alpha is short: checks every stage, physically only a smoke run), ``bundle``
-(the shipped dataset: N = 1290, T = 0.55, 10 x 30; about an hour on 2 cores) and
-``paper`` (N = 4000, T = 0.55, 10 configurations x 30 trajectories, as in the paper; a few
-hours on 2 cores, see :data:`SCALES` for the estimates).
+(the shipped dataset: N = 1290, T = 0.45, 10 x 30; about 45 minutes on 2 cores) and
+``paper`` (the paper's size, N = 4000 with 10 configurations x 30 trajectories, at the
+bundle's T = 0.45; the paper does not state its temperature; a few hours on 2 cores, see
+:data:`SCALES` for the estimates).
 
 Running on a Dask cluster::
 
@@ -57,6 +58,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .datasets import descriptor_table  # re-exported: its home is the dataset module
 
 __all__ = [
     "Scale",
@@ -100,6 +103,13 @@ class Scale:
         Random orderings averaged in Fig. 7.
     baseline_max_rows : int
         Training rows used by the SFS / mutual-information baselines.
+    structure : {"thermal", "inherent", "both"}
+        Descriptors of the sampled configurations (the paper's), of their inherent
+        structures (FIRE energy minima, :func:`skii_glass.inherent_structure`), or both (the
+        thermal ones stay the headline; the inherent ones are reported beside them).
+    selection_protocol : {"held-out", "paper"}
+        Which supervised-II curve of Fig. 7 is the headline (see
+        :func:`skii_glass.study.loco_regression`); both are always computed.
     seed : int
     cost : str
         What the scale costs on 2 cores (documentation).
@@ -129,6 +139,8 @@ class Scale:
     n_path_features: int = 15
     n_random_draws: int = 100
     baseline_max_rows: int = 1000
+    structure: str = "both"
+    selection_protocol: str = "held-out"
     seed: int = 2024
     cost: str = ""
 
@@ -145,9 +157,13 @@ class Scale:
 
     def analysis_key(self) -> dict:
         """The settings that decide the analyses (their cache key)."""
-        keys = ("max_d", "n_path_features", "n_random_draws", "baseline_max_rows", "seed")
+        keys = ("max_d", "n_path_features", "n_random_draws", "baseline_max_rows", "seed",
+                "structure", "selection_protocol")
         return {k: getattr(self, k) for k in keys}
 
+
+#: Values of :attr:`Scale.structure`.
+STRUCTURES: tuple[str, ...] = ("thermal", "inherent", "both")
 
 #: Named scales (``cost`` says what each takes on 2 cores).
 SCALES: dict[str, Scale] = {
@@ -162,27 +178,30 @@ SCALES: dict[str, Scale] = {
         name="quick", n_particles=400, n_configurations=4, n_trajectories=10, temperature=1.0,
         max_displacement=0.2, equilibration_sweeps=40000, melt_sweeps=500,
         tau_sweeps_guess=4000, n_tau_configurations=4,
-        cost="a few minutes on 2 cores (T = 1.0: tau_alpha^CR ~ 1.4e3 sweeps; weak dynamic "
+        cost="99 s cold (numba compiling), 43 s warm on 2 cores (T = 1.0: tau_alpha^CR ~ "
+             "1.4e3 sweeps; weak dynamic "
              "heterogeneity, so a smoke run of every stage, not the physics)",
     ),
     "bundle": Scale(
         name="bundle", n_particles=1290, n_configurations=10, n_trajectories=30,
-        temperature=0.55, max_displacement=0.2, equilibration_sweeps=100_000,
+        temperature=0.45, max_displacement=0.2, equilibration_sweeps=30_000,
         swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
         n_tau_configurations=4,
-        cost="the shipped dataset: 10 x 1e5 swap-MC equilibration sweeps (swap MC reaches a "
-             "flat energy within ~2e4 sweeps even at T = 0.5) + 10 x 30 trajectories of "
-             "tau_alpha ~ 1.4e4 sweeps (delta = 0.2 relaxes ~1.7x faster per sweep than "
-             "0.1), N = 1290: ~7e9 trial moves, about an hour on 2 shared cores",
+        cost="the shipped dataset: 10 x 3e4 swap-MC equilibration sweeps (E/N is flat after "
+             "~7.5e3 at T = 0.45) + 10 x 30 plain-MC trajectories of tau_alpha^CR = 3.5e4 "
+             "sweeps, N = 1290: 1.4e10 trial moves, measured 2646 s wall with n_jobs=2 on "
+             "2 shared cores",
     ),
     "paper": Scale(
         name="paper", n_particles=4000, n_configurations=10, n_trajectories=30,
-        temperature=0.55, max_displacement=0.1, equilibration_sweeps=100_000,
+        temperature=0.45, max_displacement=0.2, equilibration_sweeps=30_000,
         swap_probability=0.2, melt_sweeps=1000, tau_sweeps_guess=40_000,
         n_tau_configurations=4,
-        cost="as in the paper (N = 4000, 10 configurations x 30 trajectories at T = 0.55): "
-             "~3.3e10 trial moves, 2-4 hours on 2 cores; the 300 trajectories are "
-             "independent joblib jobs, so --dask-scheduler spreads them over a cluster",
+        cost="the paper's size (N = 4000, 10 configurations x 30 trajectories) at the "
+             "bundle's T = 0.45 (the paper's temperature is not published): ~4.4e10 trial "
+             "moves, about 2.5 hours with n_jobs=2 on 2 cores (extrapolated from the bundle "
+             "run: 1.4e10 trial moves in 2646 s); the 300 trajectories are independent "
+             "joblib jobs, so --dask-scheduler spreads them over a cluster",
     ),
 }
 
@@ -221,8 +240,20 @@ def _validate_scale(s: Scale) -> None:
         raise ValueError(f"temperature must be positive, got {s.temperature}")
     if not (np.isfinite(s.max_displacement) and s.max_displacement > 0):
         raise ValueError(f"max_displacement must be positive, got {s.max_displacement}")
+    if s.structure not in STRUCTURES:
+        raise ValueError(f"structure must be one of {STRUCTURES}, got {s.structure!r}")
+    from .study import SELECTION_PROTOCOLS
+
+    if s.selection_protocol not in SELECTION_PROTOCOLS:
+        raise ValueError(f"selection_protocol must be one of {SELECTION_PROTOCOLS}, "
+                         f"got {s.selection_protocol!r}")
     if not 0 <= s.swap_probability < 1:
         raise ValueError(f"swap_probability must be in [0, 1), got {s.swap_probability}")
+    if isinstance(s.seed, bool) or int(s.seed) != s.seed or s.seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {s.seed!r}")
+    from .models import get_preset
+
+    get_preset(s.preset)  # an unknown model fails here, before anything is written
 
 
 # ----------------------------------------------------------------------------- files
@@ -479,6 +510,9 @@ class SimulationResult:
         Compute time of each stage.
     drifting : list of int
         Configurations whose energy still drifted at the end of equilibration.
+    displacements : ndarray of shape (n_configurations, n_trajectories, N) or None
+        Each trajectory's ``|dr^CR(tau_alpha)|`` (``propensity`` is its mean over
+        trajectories), for the noise ceiling (:mod:`skii_glass.reliability`).
 
     Examples
     --------
@@ -501,6 +535,7 @@ class SimulationResult:
     tau_alpha: dict
     stage_seconds: dict
     drifting: list = field(default_factory=list)  # configurations whose energy still drifted
+    displacements: np.ndarray | None = field(default=None, repr=False)
 
     def metadata(self) -> dict:
         """Run settings and tau_alpha, as stored in ``summary.json``."""
@@ -626,63 +661,52 @@ def simulate(scale: Scale, work_dir: str | os.PathLike, *, n_jobs: int | None = 
         timings["propensity"] = timings.get("propensity", 0.0) + time.perf_counter() - t0
     _save_timings(cache, timings)
 
-    prop, bb = [], []
+    disp = np.empty((scale.n_configurations, scale.n_trajectories, scale.n_particles))
+    bb = []
     for i in range(scale.n_configurations):
-        d = []
         b = []
         for j in range(scale.n_trajectories):
             with np.load(_trajectory_path(cache, i, j)) as f:
-                d.append(f["displacement"])
+                disp[i, j] = f["displacement"]
                 b.append(f["bond_breaking"])
-        prop.append(np.mean(d, axis=0))
         bb.append(np.mean(b, axis=0))
-    return SimulationResult(scale, configs, prop, bb, tau, timings, drifting)
+    prop = list(disp.mean(axis=1))
+    return SimulationResult(scale, configs, prop, bb, tau, timings, drifting, disp)
 
 
-def descriptor_table(configurations, propensities, *, n_jobs: int | None = None) -> pd.DataFrame:
-    """The study table: 60 descriptors + ``propensity`` + ``configuration`` per particle.
+def _inherent_stage(cache: Path, configurations, n_jobs, progress: bool) -> list:
+    """FIRE inherent structure of every configuration, cached one file each."""
+    from .configuration import Configuration
 
-    Parameters
-    ----------
-    configurations : sequence of Configuration
-        Box sides must exceed twice the largest coarse-graining length (L = 5).
-    propensities : sequence of array of shape (N,)
-        One per configuration.
-    n_jobs : int, optional
-        joblib workers for the descriptors.
-
-    Returns
-    -------
-    DataFrame
-        One row per particle (configurations stacked).
-
-    Examples
-    --------
-    >>> from skii_glass.simulation import random_configuration
-    >>> confs = [random_configuration("ka2d", 150, seed=s) for s in (1, 2)]
-    >>> t = descriptor_table(confs, [np.zeros(150), np.ones(150)])
-    >>> t.shape, list(t.columns[:2]), t["configuration"].unique().tolist()
-    ((300, 62), ['rho_L0.5', 'rho_L1.0'], [0, 1])
-    """
-    from .transformers import StructuralDescriptors
-
-    if len(configurations) != len(propensities):
-        raise ValueError("one propensity array per configuration is needed")
-    for c, p in zip(configurations, propensities, strict=True):
-        if np.shape(p) != (c.n_particles,):
-            raise ValueError(
-                f"propensity has shape {np.shape(p)}, expected ({c.n_particles},)"
-            )
-    desc = StructuralDescriptors(n_jobs=n_jobs).set_output(transform="pandas")
-    X = desc.fit_transform(list(configurations))
-    table = pd.DataFrame(X).reset_index(drop=True)
-    table["propensity"] = np.concatenate([np.asarray(p, dtype=np.float64) for p in propensities])
-    table["configuration"] = np.asarray(desc.groups_)
-    return table
+    folder = cache / "inherent"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"config_{i:03d}.npz" for i in range(len(configurations))]
+    todo = [i for i, p in enumerate(paths) if not p.exists()]
+    bar = _progress(len(paths), "inherent structures", progress)
+    if bar is not None:
+        bar.update(len(paths) - len(todo))
+    _parallel_map(_minimise_one, [(configurations[i], str(paths[i])) for i in todo], n_jobs,
+                  bar)
+    if bar is not None:
+        bar.close()
+    out = []
+    for conf, p in zip(configurations, paths, strict=True):
+        with np.load(p) as f:
+            out.append(Configuration(f["positions"], conf.species, conf.box, conf.mixture))
+    return out
 
 
-def _descriptor_stage(cache: Path, configurations, propensities, n_jobs, say) -> pd.DataFrame:
-    path = cache / "descriptors.npz"
+def _minimise_one(conf, path: str) -> str:
+    from .inherent import inherent_structure
+
+    res = inherent_structure(conf)
+    _atomic_savez(Path(path), positions=res.positions)
+    return path
+
+
+def _descriptor_stage(cache: Path, configurations, propensities, n_jobs, say,
+                      name: str = "descriptors.npz") -> pd.DataFrame:
+    path = cache / name
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             table = pd.DataFrame(f["X"], columns=[str(c) for c in f["columns"]])
@@ -695,6 +719,22 @@ def _descriptor_stage(cache: Path, configurations, propensities, n_jobs, say) ->
                   propensity=table["propensity"].to_numpy(),
                   configuration=table["configuration"].to_numpy())
     return table
+
+
+def _noise_ceiling(displacements, configurations, seed) -> dict:
+    """summary.json entries of :func:`skii_glass.reliability.propensity_reliability`
+    (empty without per-trajectory displacements, e.g. for older dataset files)."""
+    from .reliability import propensity_reliability
+
+    if displacements is None or displacements.shape[1] < 2:
+        return {}
+    rel = propensity_reliability(displacements, species=[c.species for c in configurations],
+                                 random_state=seed)
+    return {
+        "propensity_reliability": rel.reliability,
+        "noise_ceiling": rel.noise_ceiling,
+        "propensity_statistics": rel.to_dict(),
+    }
 
 
 def run_pipeline(
@@ -749,19 +789,21 @@ def run_pipeline(
     >>> summary["n_configurations"], summary["n_particles"], len(summary["abs_pearson_by_feature"])
     (3, 128, 60)
     """
-    import joblib
-
-    from . import report, study
+    from . import report
 
     start = time.perf_counter()
     say = log or (lambda s: None)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    # Every argument is checked before the output folder is created: a mistyped command
+    # must leave nothing behind that the corrected one would refuse to reuse.
+    _validate_scale(scale)
     if from_bundled:
         from .datasets import load_propensity
 
         data = load_propensity(None if from_bundled is True else from_bundled,
                                descriptors=False)
+    out.mkdir(parents=True, exist_ok=True)
+    if from_bundled:
         cache = out / "cache"
         _check_cache_key(cache, "simulation", {"dataset": data.metadata.get("sha256", ""),
                                                "source": str(data.path)})
@@ -777,6 +819,7 @@ def run_pipeline(
             "dataset_provenance": data.metadata,
         }
         stage_seconds = _load_timings(cache)
+        displacements = data.displacements
         say(f"[1-3/6] bundled dataset: {len(configurations)} configurations of N = "
             f"{configurations[0].n_particles} at T = {data.temperature}")
     else:
@@ -785,6 +828,8 @@ def run_pipeline(
         configurations, propensities = sim.configurations, sim.propensity
         metadata = {"source": f"simulated by this run (scale {scale.name})", **sim.metadata()}
         stage_seconds = {**_load_timings(cache), **sim.stage_seconds}
+        displacements = sim.displacements
+    metadata.update(_noise_ceiling(displacements, configurations, scale.seed))
 
     try:
         _check_cache_key(cache, "analysis", scale.analysis_key())
@@ -792,51 +837,42 @@ def run_pipeline(
         # Analysis settings changed (e.g. --max-d): the analyses are cheap, so redo them
         # on the cached data instead of refusing.
         say("      analysis settings changed: recomputing the analyses")
-        (cache / "study.joblib").unlink(missing_ok=True)
+        for stale in ("study.joblib", "study_inherent.joblib"):
+            (cache / stale).unlink(missing_ok=True)
         (cache / "analysis_settings.json").unlink()
         _check_cache_key(cache, "analysis", scale.analysis_key())
-    say("[4/6] structural descriptors (60 columns)")
-    t0 = time.perf_counter()
-    had = (cache / "descriptors.npz").exists()
-    table = _descriptor_stage(cache, configurations, propensities, n_jobs, say)
-    if not had:
-        stage_seconds["descriptors"] = time.perf_counter() - t0
+    structures = ("thermal", "inherent") if scale.structure == "both" else (scale.structure,)
+    say("[4/6] structural descriptors (60 columns) of the "
+        + " and ".join(f"{s_} structures" for s_ in structures))
+    tables = {}
+    for structure in structures:
+        suffix = "" if structure == "thermal" else "_inherent"
+        confs = configurations
+        if structure == "inherent":
+            t0 = time.perf_counter()
+            had = all((cache / "inherent" / f"config_{i:03d}.npz").exists()
+                      for i in range(len(configurations)))
+            confs = _inherent_stage(cache, configurations, n_jobs, progress)
+            if not had:
+                stage_seconds["inherent_structures"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        had = (cache / f"descriptors{suffix}.npz").exists()
+        tables[structure] = _descriptor_stage(cache, confs, propensities, n_jobs, say,
+                                              f"descriptors{suffix}.npz")
+        if not had:
+            stage_seconds[f"descriptors{suffix}"] = time.perf_counter() - t0
         _save_timings(cache, stage_seconds)
 
     say("[5/6] analyses: Pearson, imbalances, greedy paths, leave-one-out regression")
-    study_path = cache / "study.joblib"
-    t0 = time.perf_counter()
-    if study_path.exists():
-        results = joblib.load(study_path)
-    else:
-        steps = ["pearson", "single-feature imbalances", "supervised paths",
-                 "unsupervised paths", "regression"]
-        bar = _progress(len(steps), "analyses", progress)
-
-        def advance(name):
-            if bar is not None:
-                bar.set_postfix_str(name)
-                if name != steps[0]:
-                    bar.update(1)
-
-        results = study.run_study(
-            table,
-            n_path_features=scale.n_path_features,
-            max_d=scale.max_d,
-            n_random_draws=scale.n_random_draws,
-            baseline_max_rows=scale.baseline_max_rows,
-            seed=scale.seed,
-            n_jobs=n_jobs,
-            progress=advance,
-        )
-        if bar is not None:
-            bar.update(1)
-            bar.close()
-        tmp = study_path.with_name(study_path.name + ".tmp")
-        joblib.dump(results, tmp)
-        os.replace(tmp, study_path)
-        stage_seconds["analyses"] = time.perf_counter() - t0
-        _save_timings(cache, stage_seconds)
+    results = {}
+    for structure in structures:
+        suffix = "" if structure == "thermal" else "_inherent"
+        results[structure] = _study_stage(cache / f"study{suffix}.joblib", tables[structure],
+                                          scale, n_jobs, progress,
+                                          f"analyses ({structure})")
+        if results[structure][1] is not None:
+            stage_seconds[f"analyses{suffix}"] = results[structure][1]
+            _save_timings(cache, stage_seconds)
 
     say("[6/6] report")
     metadata["stage_seconds"] = stage_seconds
@@ -849,5 +885,52 @@ def run_pipeline(
     if (cache / "tau_alpha.json").exists():
         tau = json.loads((cache / "tau_alpha.json").read_text(encoding="utf-8"))
         relaxation = {k: tau[k] for k in ("times", "fs_cr", "fs")}
-    summary = report.write_report(results, out, metadata, relaxation=relaxation)
+    metadata["structures"] = list(structures)
+    headline = results[structures[0]][0]
+    inherent = results["inherent"][0] if len(structures) == 2 else None
+    summary = report.write_report(headline, out, metadata, relaxation=relaxation,
+                                  inherent=inherent)
     return summary
+
+
+def _study_stage(path: Path, table: pd.DataFrame, scale: Scale, n_jobs, progress: bool,
+                 label: str):
+    """The analyses of :func:`skii_glass.study.run_study`, cached in ``path``.
+
+    Returns (results, seconds spent, or None when loaded from the cache).
+    """
+    import joblib
+
+    from . import study
+
+    if path.exists():
+        return joblib.load(path), None
+    t0 = time.perf_counter()
+    steps = ["pearson", "single-feature imbalances", "supervised paths",
+             "unsupervised paths", "regression"]
+    bar = _progress(len(steps), label, progress)
+
+    def advance(name):
+        if bar is not None:
+            bar.set_postfix_str(name)
+            if name != steps[0]:
+                bar.update(1)
+
+    results = study.run_study(
+        table,
+        n_path_features=scale.n_path_features,
+        max_d=scale.max_d,
+        n_random_draws=scale.n_random_draws,
+        baseline_max_rows=scale.baseline_max_rows,
+        seed=scale.seed,
+        n_jobs=n_jobs,
+        progress=advance,
+        selection_protocol=scale.selection_protocol,
+    )
+    if bar is not None:
+        bar.update(1)
+        bar.close()
+    tmp = path.with_name(path.name + ".tmp")
+    joblib.dump(results, tmp)
+    os.replace(tmp, path)
+    return results, time.perf_counter() - t0

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,7 @@ from .dynamics import (
     self_intermediate_scattering,
 )
 
-__all__ = ["PropensityResult", "iso_configurational"]
+__all__ = ["PropensityResult", "iso_configurational", "propensity_from_trajectories"]
 
 
 @dataclass
@@ -217,6 +218,22 @@ def _one_trajectory(
     )
     idx = np.searchsorted(res.times, np.concatenate([[0], times]))
     pos = res.positions[idx]
+    disp_cr, disp, bb, fs = _reduce_trajectory(pos, config, neighbors, bond_neighbors,
+                                               break_cutoff, k)
+    return disp_cr, disp, bb, fs, float(res.energy_per_particle), float(res.acceptance)
+
+
+def _reduce_trajectory(
+    pos: np.ndarray,
+    config: Configuration,
+    neighbors: NeighborList,
+    bond_neighbors: NeighborList,
+    break_cutoff: float,
+    k: float,
+):
+    """Per-particle observables of one trajectory: unwrapped ``pos[0]`` is the start,
+    ``pos[1:]`` the measurement times; returns cage-relative and plain displacements,
+    bond breaking and ``F_s^CR(k)``, each without the start frame."""
     dr = displacements(pos)
     dr_cr = cage_relative_displacements(dr, neighbors)
     disp_cr = np.hypot(dr_cr[1:, :, 0], dr_cr[1:, :, 1])
@@ -230,7 +247,7 @@ def _one_trajectory(
         neighbors=bond_neighbors,
     )[1:]
     fs = self_intermediate_scattering(dr_cr[1:], k)
-    return disp_cr, disp, bb, fs, float(res.energy_per_particle), float(res.acceptance)
+    return disp_cr, disp, bb, fs
 
 
 def iso_configurational(
@@ -398,4 +415,135 @@ def iso_configurational(
               "cutoff": cutoff, "bond_cutoff": bond_cutoff, "break_cutoff": break_cutoff,
               "trajectories_run": len(todo),
               "trajectories_loaded": n_trajectories - len(todo)},
+    )
+
+
+def propensity_from_trajectories(
+    trajectories: Sequence,
+    times,
+    *,
+    cutoff: float = CAGE_CUTOFF,
+    bond_cutoff: float = CAGE_CUTOFF,
+    break_cutoff: float = BOND_BREAK,
+    k: float = 2 * np.pi,
+    start_tolerance: float = 1e-3,
+) -> PropensityResult:
+    """Propensities of an iso-configurational ensemble simulated elsewhere (MD, other MC).
+
+    Each trajectory (e.g. from :func:`skii_glass.read_trajectory` on a LAMMPS dump) must
+    start from the same configuration (its first frame) and hold a frame at each time
+    after the start; the observables are those of :func:`iso_configurational` (the same
+    code): cage-relative displacement, plain displacement and bond breaking, averaged
+    over the trajectories.
+
+    Parameters
+    ----------
+    trajectories : sequence of :class:`skii_glass.io.Trajectory`
+        At least one; the same particles (species, order), box and first frame.
+    times : float or sequence of float
+        Times after the first frame, in the trajectories' time unit (their ``times``).
+    cutoff, bond_cutoff, break_cutoff, k : float
+        As in :func:`iso_configurational`.
+    start_tolerance : float, default 1e-3
+        Largest distance (minimum image, length units) between a particle's first-frame
+        positions in two trajectories (dumps are often written with few digits).
+
+    Returns
+    -------
+    PropensityResult
+        ``times`` holds the requested times; ``energy_per_particle``, ``acceptance``,
+        ``temperature`` and ``max_displacement`` are NaN (not known from the files);
+        ``info["sources"]`` names the trajectories.
+
+    Raises
+    ------
+    ValueError
+        Trajectories that do not start from the same configuration, differ in particles
+        or box, or lack a frame at a requested time (the message names the trajectory).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii_glass import Trajectory, get_preset
+    >>> rng = np.random.default_rng(0)
+    >>> start = rng.uniform(0, 6, (30, 2))
+    >>> trajs = [Trajectory(np.stack([start, start + rng.normal(0, 0.1, (30, 2))]),
+    ...                     np.zeros(30, int), np.array([6.0, 6.0]), np.array([0.0, 1.0]),
+    ...                     get_preset("ka2d"), f"run{m}") for m in range(3)]
+    >>> res = propensity_from_trajectories(trajs, 1.0)
+    >>> res.displacement.shape, res.n_trajectories
+    ((1, 30), 3)
+    """
+    trajectories = list(trajectories)
+    if not trajectories:
+        raise ValueError("give at least one trajectory")
+    t = np.atleast_1d(np.asarray(times, dtype=np.float64))
+    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
+        raise ValueError(f"times must be positive and finite (after the start), got {times}")
+    if not (math.isfinite(k) and k > 0):
+        raise ValueError(f"k must be positive, got {k}")
+    first = trajectories[0]
+    config = first.configuration(0)
+    for traj in trajectories[1:]:
+        where = traj.source or "a trajectory"
+        if traj.n_particles != first.n_particles or not np.array_equal(traj.species,
+                                                                        first.species):
+            raise ValueError(
+                f"{where}: {traj.n_particles} particles or their species differ from "
+                f"{first.source}'s; the trajectories of one ensemble hold the same particles"
+            )
+        if not np.allclose(traj.box, first.box, rtol=1e-6, atol=0):
+            raise ValueError(f"{where}: box {traj.box.tolist()} differs from "
+                             f"{first.source}'s {first.box.tolist()}")
+        d = traj.positions[0] - first.positions[0]
+        d -= first.box * np.rint(d / first.box)
+        worst = float(np.max(np.hypot(d[:, 0], d[:, 1])))
+        if worst > start_tolerance:
+            raise ValueError(
+                f"{where}: the first frame differs from {first.source}'s (a particle by "
+                f"{worst:.3g}); the trajectories of an iso-configurational ensemble start "
+                "from the same configuration"
+            )
+    neighbors = cage_neighbors(config.positions, config.species, config.box,
+                               config.mixture.sigma, cutoff=cutoff)
+    bond_nl = neighbors if bond_cutoff == cutoff else cage_neighbors(
+        config.positions, config.species, config.box, config.mixture.sigma, cutoff=bond_cutoff)
+    results = []
+    for traj in trajectories:
+        rel = np.asarray(traj.times, dtype=np.float64) - float(traj.times[0])
+        idx = []
+        for ti in t:
+            hit = np.flatnonzero(np.isclose(rel, ti, rtol=1e-9, atol=1e-12))
+            if hit.size == 0:
+                shown = ", ".join(f"{v:g}" for v in rel[:8]) + (", ..." if rel.size > 8 else "")
+                raise ValueError(
+                    f"{traj.source}: no frame at time {ti:g} after the first (frames at "
+                    f"{shown}); choose a time of these (times are the file's, times the "
+                    "timestep if one was given)"
+                )
+            idx.append(int(hit[0]))
+        pos = traj.positions[[0, *idx]]
+        results.append(_reduce_trajectory(pos, config, neighbors, bond_nl, break_cutoff,
+                                          float(k)))
+    disp_cr = np.stack([r[0] for r in results])
+    disp = np.stack([r[1] for r in results])
+    bb = np.stack([r[2] for r in results])
+    nan = np.full(len(results), np.nan)
+    return PropensityResult(
+        times=t,
+        displacement=disp_cr.mean(axis=0),
+        displacement_plain=disp.mean(axis=0),
+        bond_breaking=bb.mean(axis=0),
+        per_trajectory_displacement=disp_cr,
+        per_trajectory_bond_breaking=bb,
+        fs_cr=np.stack([r[3] for r in results]),
+        k=float(k),
+        energy_per_particle=nan,
+        acceptance=nan.copy(),
+        config=config,
+        temperature=float("nan"),
+        max_displacement=float("nan"),
+        seed_entropy=0,
+        info={"cutoff": cutoff, "bond_cutoff": bond_cutoff, "break_cutoff": break_cutoff,
+              "sources": [traj.source for traj in trajectories]},
     )

@@ -115,8 +115,8 @@ class PaperReference:
         return {
             "objective": np.asarray(self.data["fig6_symmetrized_mean"]),
             "objective_std": np.asarray(self.data["fig6_symmetrized_std"]),
-            "delta_target_to_subset": np.asarray(self.data["fig6_delta_full_to_subset_mean"]),
-            "delta_subset_to_target": np.asarray(self.data["fig6_delta_subset_to_full_mean"]),
+            "delta_full_to_subset": np.asarray(self.data["fig6_delta_full_to_subset_mean"]),
+            "delta_subset_to_full": np.asarray(self.data["fig6_delta_subset_to_full_mean"]),
         }
 
     def fig7_mean(self, method: str) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Metropolis Monte Carlo of 2D Lennard-Jones mixtures (NVT, periodic rectangular box).
 
-The move (SPEC section 3): pick a particle uniformly at random, displace it uniformly in a
+The move: pick a particle uniformly at random, displace it uniformly in a
 square of side ``delta`` (``max_displacement``; displacements in ``[-delta/2, delta/2]^2``)
 and accept with probability ``min(1, exp(-dE / T))``. The time unit is one **sweep** = N
 trial moves. Energies are potential energies per particle with each pair counted once.
@@ -19,7 +19,7 @@ bit-identically: a run killed at any moment and restarted with the same argument
 exactly the result of an uninterrupted run.
 
 Validation (ka2d, N = 1290, delta = 0.1; melt 1000 sweeps at T = 5, seed 7, production
-20000 sweeps, ``skii-glass simulate``), against the reference table of SPEC section 3:
+20000 sweeps, ``skii-glass simulate``), against the independent C reference of doc/physics_ka2d.md:
 
 =====  ====================  ===========  ===========  ==============  ===========
 T      equilibration sweeps  E/N (ours)   E/N (ref)    acceptance      (ref)
@@ -74,6 +74,8 @@ __all__ = [
     "random_configuration",
     "equilibrate",
     "energy_drift",
+    "energy_plateau",
+    "integrated_correlation_time",
     "log_linear_times",
     "potential_energy",
     "particle_energies",
@@ -711,6 +713,90 @@ def energy_drift(energies, n_blocks: int = 10) -> dict:
         mean_second_half=float(half.mean()),
         block_means=means,
     )
+
+
+def integrated_correlation_time(x, window: float = 5.0) -> float:
+    """Integrated autocorrelation time ``tau_int = 1 + 2 sum_t rho(t)``, in samples.
+
+    ``rho`` is the normalised autocorrelation function (FFT estimate); the sum runs up to
+    Sokal's automatic window, the smallest M with ``M >= window * tau_int(M)``. The
+    variance of the mean of n samples is ``tau_int var / n``. Returns ``inf`` when the
+    window does not close within a quarter of the series (too short to measure).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(integrated_correlation_time(rng.standard_normal(10000)), 1)
+    1.0
+    >>> from scipy.signal import lfilter  # AR(1), phi = 0.8: tau_int = 1.8 / 0.2 = 9
+    >>> x = lfilter([1.0], [1.0, -0.8], rng.standard_normal(200000))
+    >>> bool(8 < integrated_correlation_time(x) < 10)
+    True
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    n = x.size
+    if n < 2:
+        raise ValueError(f"need at least 2 samples to measure a correlation time, got {n}")
+    d = x - x.mean()
+    var = float(np.dot(d, d)) / n
+    if var == 0.0:
+        return 1.0
+    f = np.fft.rfft(d, 2 * n)
+    rho = np.fft.irfft(f * np.conj(f), 2 * n)[:n] / (n * var)
+    tau = 2.0 * np.cumsum(rho) - 1.0  # tau(M) = 1 + 2 sum_{t=1..M} rho(t)
+    closed = np.flatnonzero(np.arange(n) >= window * tau)
+    if closed.size == 0 or closed[0] > n // 4:
+        return math.inf
+    return float(tau[closed[0]])
+
+
+def energy_plateau(first, second, *, min_blocks: int = 5) -> dict:
+    """Do two energy traces (e.g. the end of equilibration and production) share a mean?
+
+    Both are cut into blocks at least as long as the energies' measured correlation time
+    (:func:`integrated_correlation_time`, the larger of the two), so block means are
+    nearly independent; each mean gets the standard error of its block means. ``flat``
+    is True when ``|mean(second) - mean(first)|`` is below twice the combined error,
+    False when it is not, and ``"too short to judge"`` when either trace holds fewer than
+    ``min_blocks`` such blocks (or its correlation time cannot be measured).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> energy_plateau(rng.normal(-1, 0.1, 4000), rng.normal(-1, 0.1, 4000))["flat"]
+    True
+    >>> energy_plateau(rng.normal(-1, 0.1, 4000), rng.normal(-1.1, 0.1, 4000))["flat"]
+    False
+    >>> energy_plateau(rng.normal(-1, 0.1, 8), rng.normal(-1, 0.1, 8))["flat"]
+    'too short to judge'
+    """
+    a = np.asarray(first, dtype=np.float64).ravel()
+    b = np.asarray(second, dtype=np.float64).ravel()
+    out = dict(flat="too short to judge", difference=None, stderr=None,
+               correlation_time=None, block_length=None, n_blocks=None)
+    if min(a.size, b.size) < 2:
+        return out
+    tau = max(integrated_correlation_time(a), integrated_correlation_time(b))
+    if not math.isfinite(tau):
+        return out
+    length = max(1, math.ceil(tau))
+    n_a, n_b = a.size // length, b.size // length
+    out.update(correlation_time=tau, block_length=length, n_blocks=[n_a, n_b])
+    if min(n_a, n_b) < min_blocks:
+        return out
+
+    def mean_and_error(x, n):
+        # Whole blocks nearest the boundary between the traces: the end of the first
+        # and the start of the second.
+        means = (x[x.size - n * length:] if x is a else x[:n * length]).reshape(n, length)
+        means = means.mean(axis=1)
+        return float(means.mean()), float(means.std(ddof=1) / math.sqrt(n))
+
+    ma, ea = mean_and_error(a, n_a)
+    mb, eb = mean_and_error(b, n_b)
+    diff, err = mb - ma, math.hypot(ea, eb)
+    out.update(difference=diff, stderr=err, flat=bool(abs(diff) < 2.0 * err))
+    return out
 
 
 def equilibrate(

@@ -47,6 +47,8 @@ from skii._parallel import call_with_threads, n_workers, threads_per_worker
 __all__ = [
     "StudyTable",
     "REGRESSION_METHODS",
+    "SELECTION_PROTOCOLS",
+    "PROTOCOL_METHOD",
     "as_study_table",
     "zscore_per_group",
     "pearson_per_configuration",
@@ -62,9 +64,15 @@ __all__ = [
     "run_study",
 ]
 
+#: How the supervised-II features of a held-out configuration are chosen (Fig. 7).
+SELECTION_PROTOCOLS: tuple[str, ...] = ("held-out", "paper")
+#: The Fig. 7 method of each selection protocol.
+PROTOCOL_METHOD: dict[str, str] = {"held-out": "ii_supervised", "paper": "ii_supervised_paper"}
+
 #: Fig. 7 methods, in the order the report lists them.
 REGRESSION_METHODS: tuple[str, ...] = (
     "ii_supervised",
+    "ii_supervised_paper",
     "ii_unsupervised",
     "lasso",
     "random",
@@ -572,12 +580,15 @@ def summarize_paths(paths: pd.DataFrame) -> pd.DataFrame:
     [0.44, 0.48]
     """
     g = paths.groupby("n_features")
+    # Supervised paths hold delta_*_target*, unsupervised ones delta_*_full*.
+    deltas = [c for c in paths.columns if c.startswith("delta_")]
+    stats = {}
+    for c in deltas:
+        stats[c] = g[c].mean()
+        stats[c + "_std"] = g[c].std(ddof=1).fillna(0.0)
     out = pd.DataFrame(
         {
-            "delta_subset_to_target": g["delta_subset_to_target"].mean(),
-            "delta_subset_to_target_std": g["delta_subset_to_target"].std(ddof=1).fillna(0.0),
-            "delta_target_to_subset": g["delta_target_to_subset"].mean(),
-            "delta_target_to_subset_std": g["delta_target_to_subset"].std(ddof=1).fillna(0.0),
+            **stats,
             "objective": g["objective"].mean(),
             "objective_std": g["objective"].std(ddof=1).fillna(0.0),
             "most_common_feature": g["feature_name"].agg(lambda s: s.value_counts().index[0]),
@@ -684,38 +695,47 @@ def _abs_r(pred: np.ndarray, truth: np.ndarray) -> float:
     return abs(_pearson(pred, truth)[0])
 
 
-def _sfs_order(X, y, groups, n_features, random_state):
-    """Forward SequentialFeatureSelector order, cross-validated over training groups.
-
-    SFS reports only a support mask. Forward greedy selection restricted to the features
-    it chose for d + 1 makes the same first d choices (the argmax over a subset that holds
-    the global argmax is the same), so S_d = SFS_d(X[:, S_{d+1}]) recovers the order cheaply.
-    """
-    from sklearn.feature_selection import SequentialFeatureSelector
-    from sklearn.linear_model import LinearRegression
+def _sfs_splits(X, y, groups, random_state):
+    """The 2-fold CV of the SFS baseline: GroupKFold over training configurations."""
     from sklearn.model_selection import GroupKFold, KFold
 
-    n_groups = len(np.unique(groups))
-    if n_groups >= 2:
-        splits = list(GroupKFold(n_splits=2).split(X, y, groups))
-    else:
-        splits = list(KFold(2, shuffle=True, random_state=random_state).split(X))
+    if len(np.unique(groups)) >= 2:
+        return list(GroupKFold(n_splits=2).split(X, y, groups))
+    return list(KFold(2, shuffle=True, random_state=random_state).split(X))
 
-    def sfs(cols, k):
-        if k >= len(cols):
-            return list(cols)
-        sel = SequentialFeatureSelector(
-            LinearRegression(), n_features_to_select=k, direction="forward", cv=splits
-        )
-        sel.fit(X[:, cols], y)
-        return [c for c, keep in zip(cols, sel.get_support(), strict=True) if keep]
 
-    sets = {n_features: sfs(list(range(X.shape[1])), n_features)}
-    for k in range(n_features - 1, 0, -1):
-        sets[k] = sfs(sets[k + 1], k)
-    order = list(sets[1])
-    for k in range(2, n_features + 1):
-        order += [c for c in sets[k] if c not in order]
+def _cv_r2(X, y, splits) -> float:
+    """Mean over folds of the test R^2 of ordinary least squares with an intercept."""
+    scores = []
+    for tr, te in splits:
+        A = np.column_stack([X[tr], np.ones(len(tr))])
+        w = np.linalg.lstsq(A, y[tr], rcond=None)[0]
+        pred = X[te] @ w[:-1] + w[-1]
+        yt = y[te]
+        ss_tot = float(np.sum((yt - yt.mean()) ** 2))
+        ss_res = float(np.sum((yt - pred) ** 2))
+        scores.append(1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0)
+    return float(np.mean(scores))
+
+
+def _sfs_order(X, y, groups, n_features, random_state):
+    """Order of sklearn's forward ``SequentialFeatureSelector`` (LinearRegression, R^2,
+    2-fold GroupKFold over the training configurations), in one forward pass.
+
+    Forward selection is nested (the first d choices do not depend on how many are asked
+    for), so one pass gives the whole order; sklearn's estimator reports only a support mask
+    and would need one fit per d. Each step adds the candidate with the largest mean test
+    R^2, the first in column order on exact ties, as sklearn does; least squares by numpy
+    instead of ``LinearRegression`` objects (the test suite checks the supports agree).
+    """
+    splits = _sfs_splits(X, y, groups, random_state)
+    order: list[int] = []
+    remaining = list(range(X.shape[1]))
+    for _ in range(min(n_features, X.shape[1])):
+        scores = [_cv_r2(X[:, order + [j]], y, splits) for j in remaining]
+        best = remaining[int(np.argmax(scores))]
+        order.append(best)
+        remaining.remove(best)
     return order
 
 
@@ -740,6 +760,7 @@ def _loco_fold(
     baseline_max_rows,
     seed,
     selection_hook,
+    paper_order=None,
 ):
     from sklearn.feature_selection import mutual_info_regression
     from sklearn.preprocessing import StandardScaler
@@ -781,6 +802,18 @@ def _loco_fold(
         orders["ii_supervised"] = ii_order("supervised")
     if "ii_unsupervised" in methods:
         orders["ii_unsupervised"] = ii_order("unsupervised")
+    if "ii_supervised_paper" in methods:
+        # The authors' protocol: the features are chosen with the held-out configuration's
+        # own propensity (its Fig. 5 path, z-scored within it); only OLS is held out.
+        if paper_order is None or len(paper_order) < max_d:
+            xt = zscore_per_group(X[test], groups[test])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                path = skii.imbalance_path(xt, y[test], n_features_to_select=max_d,
+                                           n_neighbors=n_neighbors, ties=ties,
+                                           random_state=seed)
+            paper_order = [int(f) for f in path["feature"]]
+        orders["ii_supervised_paper"] = list(paper_order[:max_d])
     sub = _subsample(len(ytr), baseline_max_rows, rng_sub)
     if "sfs" in methods:
         orders["sfs"] = _sfs_order(Xtr[sub], ytr[sub], gtr[sub], max_d, seed)
@@ -835,6 +868,7 @@ def loco_regression(
     seed: int = 0,
     n_jobs: int | None = None,
     selection_hook=None,
+    paper_orders=None,
     **kwargs,
 ) -> pd.DataFrame:
     """Leave-one-configuration-out linear regression of the propensity (paper Fig. 7).
@@ -862,6 +896,17 @@ def loco_regression(
     selection_hook : callable, optional
         Called as ``hook(test_configuration, training_row_indices)`` before any selection
         in a fold (for auditing; the tests use it to prove there is no leakage).
+    paper_orders : mapping, optional
+        {configuration: feature indices in supervised greedy order within that
+        configuration} for ``ii_supervised_paper`` (e.g. from :func:`greedy_paths`);
+        computed in the fold when missing or shorter than ``max_d``.
+
+    Notes
+    -----
+    ``ii_supervised`` selects on the training configurations only (held-out protocol);
+    ``ii_supervised_paper`` follows the paper's code: the supervised path of the held-out
+    configuration itself, so its propensity informs the choice of features and only the
+    OLS weights are fitted without it.
 
     Returns
     -------
@@ -910,6 +955,7 @@ def loco_regression(
             baseline_max_rows=baseline_max_rows,
             seed=seed,
             selection_hook=selection_hook,
+            paper_order=None if paper_orders is None else paper_orders.get(c),
         )
         for c in st.configurations
     )
@@ -1038,12 +1084,16 @@ def run_study(
     seed: int = 0,
     n_jobs: int | None = None,
     progress=None,
+    selection_protocol: str = "held-out",
     **kwargs,
 ) -> StudyResults:
     """Run every analysis of the paper's Figs. 4-7 on a study table.
 
     ``progress``, if given, is called with a short stage name before each analysis (the
-    CLI uses it to advance a progress bar). Other keyword arguments go to
+    CLI uses it to advance a progress bar). ``selection_protocol`` ("held-out" or "paper")
+    names the supervised-II curve of Fig. 7 that the summaries treat as the headline
+    (``ii_supervised`` or ``ii_supervised_paper``, see :func:`loco_regression`); both are
+    computed when listed in ``methods``. Other keyword arguments go to
     :func:`as_study_table`.
 
     Examples
@@ -1059,8 +1109,12 @@ def run_study(
     >>> res.supervised_summary["most_common_feature"].iloc[0]
     'b'
     >>> sorted(res.regression_curves())[:3]
-    ['ii_supervised', 'ii_unsupervised', 'lasso']
+    ['ii_supervised', 'ii_supervised_paper', 'ii_unsupervised']
     """
+    if selection_protocol not in SELECTION_PROTOCOLS:
+        raise ValueError(f"selection_protocol must be one of {SELECTION_PROTOCOLS}, "
+                         f"got {selection_protocol!r}")
+
     def step(name):
         if progress is not None:
             progress(name)
@@ -1076,9 +1130,14 @@ def run_study(
     uns = greedy_paths(table, mode="unsupervised", n_features=n_path_features,
                        n_neighbors=n_neighbors, random_state=seed, n_jobs=n_jobs, **kwargs)
     step("regression")
+    # The paper protocol reuses each configuration's own Fig. 5 path.
+    paper_orders = {
+        c: [int(f) for f in g.sort_values("n_features")["feature"]]
+        for c, g in sup.groupby("configuration", sort=False)
+    }
     reg = loco_regression(table, max_d=max_d, methods=methods, n_neighbors=n_neighbors,
                           n_random_draws=n_random_draws, baseline_max_rows=baseline_max_rows,
-                          seed=seed, n_jobs=n_jobs, **kwargs)
+                          seed=seed, n_jobs=n_jobs, paper_orders=paper_orders, **kwargs)
     return StudyResults(
         pearson=pearson,
         pearson_summary=summarize_pearson(pearson),
@@ -1098,5 +1157,6 @@ def run_study(
             "baseline_max_rows": baseline_max_rows,
             "seed": seed,
             "methods": list(methods),
+            "selection_protocol": selection_protocol,
         },
     )

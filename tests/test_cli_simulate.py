@@ -38,6 +38,11 @@ def test_simulate_writes_files_and_json(tmp_path, capsys):
     assert s["energy_per_particle"] == pytest.approx(traj["energies"].mean())
     assert traj["energies"][-1] == pytest.approx(potential_energy(final) / 80, abs=1e-10)
     assert json.loads((out / "summary.json").read_text()) == s
+    # 60 + 50 sweeps from a melt: no honest verdict on equilibration from so little.
+    eq = s["equilibration"]
+    assert eq["flat"] in (False, "too short to judge")
+    if eq["flat"] is False:
+        assert abs(eq["production_minus_second_half"]) >= 2 * eq["difference_stderr"]
     # rerunning the same command resumes from the finished checkpoints: same numbers
     assert main(BASE + ["--out", str(out)]) == 0
     again = last_json(capsys)
@@ -95,12 +100,17 @@ def test_simulate_from_start_file_with_swaps(tmp_path, capsys):
         (["--preset", "nope"], "unknown preset"),
         (["--swap-probability", "2"], "swap-probability"),
         (["--n-particles", "20"], "too small"),
-        (["--max-displacement", "nan"], "max_displacement"),
+        (["--max-displacement", "nan"], "max-displacement"),
+        (["--max-displacement", "-1"], "max-displacement"),
+        (["--seed", "-3"], "--seed"),
+        (["--n-jobs", "0"], "--n-jobs"),
     ],
 )
 def test_simulate_bad_input(tmp_path, capsys, extra, message):
     assert main(BASE + extra + ["--out", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err
+    # A failed validation leaves no folder (no stale seed.txt for the corrected command).
+    assert not (tmp_path / "x").exists()
 
 
 def test_simulate_help(capsys):

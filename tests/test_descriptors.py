@@ -249,8 +249,8 @@ def test_rho_phi_by_counting_on_lattices(lattice):
 
     lengths = np.arange(0.5, 4.01, 0.25)
     c = Configuration(pos, np.zeros(len(pos), int), box, KA2D)
-    rho = local_density(c, lengths)
-    phi = area_fraction(c, lengths)
+    rho = local_density(c, lengths, density="count")
+    phi = area_fraction(c, lengths, density="count")
     counts = np.array([_lattice_count(vec, L) for L in lengths])
     np.testing.assert_allclose(rho, np.broadcast_to(counts / (np.pi * lengths**2), rho.shape))
     np.testing.assert_allclose(phi, rho * np.pi * 0.25)  # sigma_AA = 1
@@ -262,7 +262,7 @@ def test_phi_two_species_checkerboard():
     c = Configuration(pos, species, box, KA2D)
     aa, ab = np.pi / 4 * 1.0**2, np.pi / 4 * 0.88**2
     # L = 1.5: self, 4 nearest (other species), 4 diagonal (same species).
-    phi = area_fraction(c, [1.5])[:, 0] * np.pi * 1.5**2
+    phi = area_fraction(c, [1.5], density="count")[:, 0] * np.pi * 1.5**2
     want = np.where(species == 0, 5 * aa + 4 * ab, 5 * ab + 4 * aa)
     np.testing.assert_allclose(phi, want)
 
@@ -273,10 +273,15 @@ def test_phi_two_species_checkerboard():
 @pytest.mark.parametrize(("n_side", "aspect", "seed"), [(12, 1.0, 0), (11, 1.5, 1)])
 def test_all_60_columns_match_brute_force(n_side, aspect, seed):
     c = jittered(n_side, seed, aspect)
-    got = structural_descriptors(c)
+    got = structural_descriptors(c, density="count")
     want = brute_all(c, DEFAULT_LENGTHS)
     assert got.shape == (c.n_particles, 60)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    # The overlap definition changes rho and phi only (the first 20 columns).
+    smooth = structural_descriptors(c)
+    np.testing.assert_array_equal(smooth[:, 20:], got[:, 20:])
+    np.testing.assert_array_equal(smooth[:, :10], local_density(c))
+    np.testing.assert_array_equal(smooth[:, 10:20], area_fraction(c))
 
 
 def test_local_descriptors_match_brute_force_random_points():
@@ -346,12 +351,16 @@ def test_constant_columns_flow_through_without_nan():
     # Spacing 1.03: no distance lands on a length L (rounding would split the lattice).
     pos, box = triangular(12, 14, a=1.03)
     c = Configuration(pos, np.zeros(len(pos), int), box, KA2D)
-    X = structural_descriptors(c)
     names = descriptor_names()
-    assert not np.any(np.isnan(X))
-    rho05 = X[:, names.index("rho_L0.5")]
-    np.testing.assert_allclose(rho05, 1 / (np.pi * 0.25))
-    assert np.ptp(X, axis=0).max() < 1e-9  # a perfect lattice: every column constant
+    for density in ("count", "overlap"):
+        X = structural_descriptors(c, density=density)
+        assert not np.any(np.isnan(X))
+        assert np.ptp(X, axis=0).max() < 1e-9  # a perfect lattice: every column constant
+    # Within 0.5 of i: its centre (count), and its whole disk but no part of a neighbour's
+    # (1.03 - 0.5 > 0.5; overlap).
+    for density in ("count", "overlap"):
+        rho05 = structural_descriptors(c, density=density)[:, names.index("rho_L0.5")]
+        np.testing.assert_allclose(rho05, 1 / (np.pi * 0.25))
 
 
 def test_isolated_particle_zero_neighbours():

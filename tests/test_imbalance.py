@@ -11,6 +11,7 @@ from skii import (
     imbalance_path,
     information_imbalance,
     information_imbalances,
+    path_columns,
 )
 
 
@@ -106,6 +107,7 @@ def test_pandas_input(rng):
     assert information_imbalance(pd.DataFrame(x), pd.Series(y)) == information_imbalance(x, y)
 
 
+@pytest.mark.filterwarnings("ignore:.*every other row is a neighbour:UserWarning")
 @settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(4, 40),
@@ -154,8 +156,9 @@ def test_path_matches_brute_force(rng, mode, k):
     path = imbalance_path(x, y, mode=mode, n_neighbors=k, groups=groups, n_features_to_select=4)
     order, fwd, bwd, obj = greedy_path(x, y, 4, k, groups, mode)
     assert path["feature"].tolist() == order
-    np.testing.assert_allclose(path["delta_subset_to_target"], fwd, atol=1e-12)
-    np.testing.assert_allclose(path["delta_target_to_subset"], bwd, atol=1e-12)
+    to, fro = path_columns(mode)
+    np.testing.assert_allclose(path[to], fwd, atol=1e-12)
+    np.testing.assert_allclose(path[fro], bwd, atol=1e-12)
     np.testing.assert_allclose(path["objective"], obj, atol=1e-12)
     assert path["n_features"].tolist() == [1, 2, 3, 4]
     assert path["feature_name"].tolist() == [f"x{j}" for j in order]
@@ -258,7 +261,7 @@ def test_bad_parameters(rng):
         information_imbalance(x, x, n_neighbors=0)
     with pytest.raises(ValueError, match="ties"):
         information_imbalance(x, x, ties="first")
-    with pytest.raises(ValueError, match="a group has 1"):
+    with pytest.raises(ValueError, match="group 1 has 1"):
         information_imbalance(x, x, groups=[0] * 9 + [1])
     with pytest.raises(ValueError, match="one label per row"):
         information_imbalance(x, x, groups=[0, 1])
@@ -282,3 +285,52 @@ def test_distance_row_kernel_sums_in_feature_order():
         for f in range(n_feat):  # strictly sequential, feature by feature
             expected = expected + (x[f] - x[f, 3]) ** 2
         np.testing.assert_array_equal(out, expected)
+
+
+def test_path_columns_name_the_target_space(rng):
+    x = rng.normal(size=(40, 3))
+    sup = imbalance_path(x, x[:, 0], n_features_to_select=2)
+    uns = imbalance_path(x, mode="unsupervised", n_features_to_select=2)
+    assert list(sup.columns[3:5]) == ["delta_subset_to_target", "delta_target_to_subset"]
+    assert list(uns.columns[3:5]) == ["delta_subset_to_full", "delta_full_to_subset"]
+    assert path_columns() == tuple(sup.columns[3:5])
+    assert path_columns("unsupervised") == tuple(uns.columns[3:5])
+    # The full set predicts itself: the path ends at Delta(X -> X) both ways.
+    assert uns["delta_full_to_subset"].iloc[-1] <= uns["delta_full_to_subset"].iloc[0]
+    with pytest.raises(ValueError, match="mode"):
+        path_columns("both")
+
+
+def test_string_dataframe_column_is_named():
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "label": ["x", "y", "z", "w"]})
+    with pytest.raises(ValueError, match="column 'label' is not numeric"):
+        information_imbalance(df, np.arange(4.0))
+    with pytest.raises(ValueError, match="column 'label' is not numeric"):
+        imbalance_path(df, np.arange(4.0))
+
+
+def test_nan_group_labels_rejected_as_such(rng):
+    x = rng.normal(size=(10, 2))
+    g = np.r_[np.zeros(5), np.nan, np.ones(4)]
+    with pytest.raises(ValueError, match="missing .NaN/None. label.*row 5"):
+        information_imbalance(x, x, groups=g)
+    with pytest.raises(ValueError, match="missing"):
+        imbalance_path(x, x[:, 0], groups=pd.Series(["a"] * 5 + [None] + ["b"] * 4))
+
+
+def test_too_small_group_is_named(rng):
+    x = rng.normal(size=(10, 2))
+    with pytest.raises(ValueError, match="group 'c' has 1"):
+        information_imbalance(x, x, groups=["a"] * 5 + ["b"] * 4 + ["c"])
+    with pytest.raises(ValueError, match="n_neighbors=3.*group 'b' has 3"):
+        information_imbalance(x, x, n_neighbors=3, groups=["a"] * 7 + ["b"] * 3)
+
+
+def test_two_rows_warn_that_the_imbalance_is_uninformative():
+    x = np.array([[0.0, 1.0], [1.0, 3.0]])
+    with pytest.warns(UserWarning, match="only 2 rows.*every information imbalance is 1.0"):
+        path = imbalance_path(x, np.array([0.0, 1.0]))
+    assert path["objective"].tolist() == [1.0, 1.0]
+    with pytest.warns(UserWarning, match="group 1 has only 3 rows for n_neighbors=2"):
+        information_imbalance(np.arange(8.0), np.arange(8.0), n_neighbors=2,
+                              groups=[0] * 5 + [1] * 3)

@@ -179,6 +179,12 @@ def test_cli_errors(tmp_path, capsys):
                "--out", str(tmp_path / "o"), "--quiet"])
     assert rc == 2
     assert "temperature" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # no seed.txt left behind
+    rc = main(["propensity", str(good), "--temperature", "1", "--time", "5",
+               "--preset", "nosuch", "--out", str(tmp_path / "o"), "--quiet"])
+    assert rc == 2
+    assert "--preset nosuch: unknown model" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_checkpoint_resume_identical(tmp_path, config, serial):

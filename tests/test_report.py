@@ -19,6 +19,7 @@ def test_paper_reference_matches_upstream_tables():
     assert best == {"rho": 0.487, "u": 0.407, "phi": 0.398, "z": 0.336, "psi6": 0.18}
     assert ref.fig5()["delta_subset_to_target"][[0, 9]] == pytest.approx([0.833, 0.353],
                                                                           abs=5e-4)
+    assert {"delta_subset_to_full", "delta_full_to_subset"} <= set(ref.fig6())
     for m, want in {"ii_supervised": (0.555, 0.687, 0.716), "lasso": (0.557, 0.705, 0.729),
                     "ii_unsupervised": (0.329, 0.444, 0.710)}.items():
         assert ref.fig7_mean(m)[[0, 1, 9]] == pytest.approx(want, abs=5e-4)
@@ -74,5 +75,46 @@ def test_report_flags_hot_runs(synthetic_results, tmp_path):
             "preset": "ka2d", "max_displacement": 0.2, "n_tau_configurations": 4}
     report.write_report(synthetic_results, tmp_path, meta)
     text = (tmp_path / "report.md").read_text()
-    assert "**Caveat.** T = 1 is far above the glassy regime" in text
-    assert "against 1350 from the independent C reference" in text
+    assert "**Caveat.** T = 1 is above the glassy regime" in text
+    assert "against 1350 from an independent C implementation" in text
+
+
+def test_report_states_noise_ceiling_and_only_facts(synthetic_results, tmp_path):
+    stats = {"n_trajectories": 30, "split_half_correlation": 0.5, "reliability": 0.64,
+             "noise_ceiling": 0.8, "reliability_per_configuration": [0.64] * 3,
+             "coefficient_of_variation": 0.4, "p90_over_p10": 3.0, "alpha2_at_tau": 1.7,
+             "species_abs_pearson": 0.2}
+    meta = {"temperature": 1.0, "n_particles": 150, "n_trajectories": 30, "preset": "ka2d",
+            "max_displacement": 0.2, "propensity_reliability": 0.64, "noise_ceiling": 0.8,
+            "propensity_statistics": stats}
+    summary = report.write_report(synthetic_results, tmp_path, meta)
+    text = (tmp_path / "report.md").read_text()
+    assert "SPEC" not in text and "shared/" not in text
+    # The paper's temperature is not public: no sentence may state it.
+    assert "T = 0.55" not in text
+    assert "## Noise ceiling of the propensity" in text and "**0.800**" in text
+    assert summary["propensity_reliability"] == 0.64 and summary["noise_ceiling"] == 0.8
+    assert summary["best_abs_pearson_noise_corrected"] == pytest.approx(
+        summary["best_abs_pearson"] / 0.8)
+    for m, curve in summary["regression_abs_pearson_noise_corrected"].items():
+        assert curve == pytest.approx([v / 0.8 for v in summary["regression_abs_pearson"][m]])
+    # The caveat quotes the same, named non-Gaussian parameter as summary.json.
+    assert "`propensity_statistics.alpha2_at_tau` in summary.json) is 1.70" in text
+    assert summary["propensity_statistics"]["alpha2_at_tau"] == 1.7
+    # Both supervised protocols are shown; the headline is the held-out one.
+    assert summary["selection_protocol"] == "held-out"
+    assert {"ii_supervised", "ii_supervised_paper"} <= set(summary["regression_abs_pearson"])
+    assert "- Protocols: supervised II" in text
+
+
+def test_report_compares_structures_side_by_side(synthetic_results, tmp_path):
+    summary = report.write_report(synthetic_results, tmp_path, {"temperature": 0.5},
+                                  inherent=synthetic_results)
+    inh = summary["by_structure"]["inherent"]
+    assert inh["best_feature"] == summary["best_feature"]
+    assert set(inh) >= {"best_abs_pearson", "best_feature_by_descriptor",
+                        "regression_abs_pearson"}
+    text = (tmp_path / "report.md").read_text()
+    assert "## Thermal and inherent structures" in text
+    assert (tmp_path / "figures" / report.STRUCTURE_FIGURE).stat().st_size > 10_000
+    assert (tmp_path / "tables" / "inherent" / "fig4a_pearson.csv").exists()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,14 +24,16 @@ SUMMARY_KEYS = {
     "abs_pearson_by_feature",
     "regression_abs_pearson",
 }
-METHODS = {"ii_supervised", "ii_unsupervised", "lasso", "random", "sfs", "mutual_info"}
+METHODS = {"ii_supervised", "ii_supervised_paper", "ii_unsupervised", "lasso", "random", "sfs",
+           "mutual_info"}
 TINY = ["--scale", "tiny", "--quiet", "--max-d", "3"]
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("reproduce")
-    rc = main(["reproduce", *TINY, "--out", str(out)])
+    rc = main(["reproduce", *TINY, "--out", str(out), "--structure", "both",
+               "--selection-protocol", "paper"])
     assert rc == 0
     return out
 
@@ -68,9 +71,32 @@ def _check_outputs(out: Path, max_d: int, n_configurations: int) -> dict:
     text = (out / "report.md").read_text()
     for name in FIGURES:
         assert f"figures/{name}" in text
-    assert "no information from the test configuration leaks" in text
+    assert "nothing of the test configuration leaks in" in text
     assert summary["best_feature"] in text
+    assert re.search(r"\bSPEC\b", text) is None and "../shared" not in text
     return summary
+
+
+def test_reproduce_structures_protocol_and_noise_ceiling(tiny_run):
+    """The tiny run analyses thermal and inherent structures under the paper protocol."""
+    summary = json.loads((tiny_run / "summary.json").read_text())
+    assert summary["structures"] == ["thermal", "inherent"]
+    assert summary["selection_protocol"] == "paper"
+    assert summary["supervised_regression_method"] == "ii_supervised_paper"
+    inh = summary["by_structure"]["inherent"]
+    for key in ("best_feature", "best_abs_pearson", "abs_pearson_by_feature",
+                "regression_abs_pearson", "best_feature_by_descriptor"):
+        assert key in inh
+    # The thermal numbers stay the top-level headline.
+    thermal = pd.read_csv(tiny_run / "tables" / "fig4a_pearson.csv")
+    assert summary["best_abs_pearson"] == pytest.approx(thermal["abs_mean_r"].max())
+    assert 0 < summary["propensity_reliability"] <= 1
+    assert summary["noise_ceiling"] == pytest.approx(np.sqrt(summary["propensity_reliability"]))
+    text = (tiny_run / "report.md").read_text()
+    assert "## Thermal and inherent structures" in text
+    assert "## Noise ceiling of the propensity" in text
+    for key in ("inherent_structures", "descriptors_inherent", "analyses_inherent"):
+        assert summary["stage_seconds"][key] > 0
 
 
 def test_reproduce_tiny_end_to_end(tiny_run):
@@ -171,25 +197,92 @@ def test_scale_validation():
         pipeline.get_scale("tiny", temperature=-1.0)
     s = pipeline.get_scale("paper")
     assert (s.n_particles, s.n_configurations, s.n_trajectories, s.temperature) == (
-        4000, 10, 30, 0.55)
+        4000, 10, 30, 0.45)
     assert s.swap_probability > 0
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--preset", "nosuch"], "unknown preset 'nosuch'"),
+    (["--seed", "-3"], "seed must be a non-negative integer"),
+    (["--n-jobs", "0"], "--n-jobs"),
+    (["--max-d", "0"], "max_d must be a positive integer"),
+    (["--from-bundled", "missing.npz"], "missing.npz"),
+])
+def test_reproduce_validates_everything_before_writing(tmp_path, capsys, extra, message):
+    out = tmp_path / "run"
+    assert main(["reproduce", "--scale", "tiny", "--quiet", *extra, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_help_mentions_the_physics(capsys):
     with pytest.raises(SystemExit):
         main(["reproduce", "--help"])
     text = capsys.readouterr().out
-    for word in ("tau_alpha", "propensity", "Dask", "--from-bundled", "--scale"):
+    for word in ("tau_alpha", "propensity", "Dask", "--from-bundled", "--scale",
+                 "--structure", "--selection-protocol"):
         assert word in text
     assert os.environ.get("MPLBACKEND", "Agg") == "Agg"
+
+
+def test_no_help_text_or_doc_cites_files_users_do_not_have(capsys):
+    """Product text cites the project's own files or the literature, never the
+    developers' specification."""
+    commands = ["reproduce", "make-dataset", "simulate", "propensity", "describe"]
+    for cmd in [None, *commands]:
+        with pytest.raises(SystemExit):
+            main(([cmd] if cmd else []) + ["--help"])
+        text = capsys.readouterr().out
+        assert re.search(r"\bSPEC\b", text) is None and "shared/" not in text, cmd
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "README.md", *(root / "doc").rglob("*.md"), *(root / "doc").rglob("*.rst"),
+             *(root / "skii").rglob("*.py"), *(root / "skii_glass").rglob("*.py"),
+             *(root / "examples").rglob("*.py")]
+    for f in files:
+        if "_build" in f.parts or "auto_examples" in f.parts or "generated" in f.parts:
+            continue
+        text = f.read_text(encoding="utf-8")
+        assert re.search(r"\bSPEC\b", text) is None and "../shared" not in text, f
 
 
 def test_bundled_dataset_loads_or_says_how_to_make_it():
     if datasets._default_path().exists():
         data = datasets.load_propensity(descriptors=False)
         assert len(data.configurations) >= 10
-        assert data.temperature <= 0.55 and data.tau_alpha > 0
+        assert data.temperature <= 0.45 and data.tau_alpha > 0
+        assert data.displacements is not None
+        assert data.displacements.shape == (len(data.configurations), 30,
+                                            data.configurations[0].n_particles)
+        assert np.allclose(data.displacements.mean(axis=1), np.stack(data.propensity),
+                           atol=1e-5)
         assert all(np.all(np.isfinite(p)) and p.min() >= 0 for p in data.propensity)
     else:
         with pytest.raises(FileNotFoundError, match="make-dataset --scale bundle"):
             datasets.load_propensity()
+
+
+def test_gitignore_lists_the_default_output_folder():
+    from skii_glass.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    default_out = sub.choices["reproduce"].get_default("out")
+    ignored = (Path(__file__).parents[1] / ".gitignore").read_text().split()
+    assert f"{default_out}/" in ignored
+
+
+def test_run_times_are_stated_the_same_everywhere(capsys):
+    root = Path(__file__).parents[1]
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    texts = {
+        "reproduce --help": " ".join(capsys.readouterr().out.split()),
+        "README.md": " ".join((root / "README.md").read_text(encoding="utf-8").split()),
+        "glass.rst": " ".join((root / "doc/user_guide/glass.rst").read_text(
+            encoding="utf-8").split()),
+    }
+    for where, text in texts.items():
+        # quick: measured cold and warm; paper: one estimate from the measured bundle run.
+        for phrase in ("99 s", "43 s", "~4.4e10 trial moves", "about 2.5 hours", "2646 s"):
+            assert phrase in text, (where, phrase)
+        for stale in ("about a day", "a day on 2 cores", "a few hours", "about a minute"):
+            assert stale not in text, (where, stale)

@@ -198,7 +198,7 @@ def test_bad_input_messages():
         InformationImbalanceSelector(2).fit(X)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         InformationImbalanceSelector(2).fit(X, y[:-1])
-    with pytest.raises(ValueError, match="a group has 1"):
+    with pytest.raises(ValueError, match="group 1 has 1"):
         InformationImbalanceSelector(2).fit(X, y, groups=[0] * 19 + [1])
     with pytest.raises(ValueError, match="tol is only used"):
         InformationImbalanceSelector(2, tol=0.1).fit(X, y)
@@ -224,3 +224,25 @@ def test_plots(friedman):
     assert len(ax.texts) == 4
     with pytest.raises(ValueError, match="same shape"):
         plot_imbalance_plane([0.1], [0.2, 0.3])
+
+
+def test_unsupervised_path_plot_names_the_full_set(friedman):
+    pytest.importorskip("matplotlib")
+    from skii.plotting import plot_imbalance_path
+
+    X, _ = friedman
+    sel = InformationImbalanceSelector(3, mode="unsupervised").fit(X[:200, :5])
+    path = sel.imbalance_path_
+    assert {"delta_subset_to_full", "delta_full_to_subset"} <= set(path.columns)
+    assert "delta_subset_to_target" not in path.columns
+    ax = plot_imbalance_path(path)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Δ(X_S → X)", "Δ(X → X_S)"]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), path["delta_subset_to_full"])
+
+
+def test_string_dataframe_column_is_named_by_the_selector():
+    X = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2, "kind": list("xyzxyz")})
+    with pytest.raises(ValueError, match="column 'kind' is not numeric"):
+        InformationImbalanceSelector(1).fit(X, np.arange(6.0))
+    with pytest.raises(ValueError, match="column 'kind' is not numeric"):
+        InformationImbalanceSelector(1, mode="unsupervised").fit(X)

@@ -440,6 +440,47 @@ def test_energy_drift_detects_trends():
         energy_drift(np.zeros(10))
 
 
+def _ar1(rng, n, phi, mean=0.0, sd=0.02):
+    from scipy.signal import lfilter
+
+    return mean + sd * lfilter([1.0], [1.0, -phi], rng.standard_normal(n))
+
+
+def test_integrated_correlation_time_against_ar1():
+    rng = np.random.default_rng(2)
+    for phi in (0.0, 0.5, 0.9):
+        want = (1 + phi) / (1 - phi)
+        assert sim.integrated_correlation_time(_ar1(rng, 200_000, phi)) == pytest.approx(
+            want, rel=0.1)
+    assert sim.integrated_correlation_time(np.ones(50)) == 1.0
+    # A trend never decorrelates within the window: unmeasurable, not small.
+    assert sim.integrated_correlation_time(np.linspace(0, 1, 400)) == np.inf
+    with pytest.raises(ValueError, match="at least 2"):
+        sim.integrated_correlation_time([1.0])
+
+
+def test_energy_plateau_needs_the_means_to_agree_within_two_sigma():
+    rng = np.random.default_rng(3)
+    phi, n = 0.95, 20_000  # tau_int = 39 sweeps
+    first, second = _ar1(rng, n, phi, -1.0), _ar1(rng, n, phi, -1.0)
+    same = sim.energy_plateau(first, second)
+    assert same["flat"] is True and same["block_length"] >= 39 * 0.9
+    assert abs(same["difference"]) < 2 * same["stderr"]
+    # Blocks shorter than tau would underestimate the error: the error must be that of
+    # the mean of n correlated samples, sqrt(tau var / n), not of n independent ones.
+    var = np.var(first)
+    assert same["stderr"] == pytest.approx(np.sqrt(2 * 39 * var / n), rel=0.35)
+    # A level shift with no slope (the reported case: production 0.14 below the second
+    # half of equilibration) is not flat, although each trace alone has no trend.
+    shifted = sim.energy_plateau(first, _ar1(rng, n, phi, -1.14))
+    assert energy_drift(first)["flat"] and shifted["flat"] is False
+    assert shifted["difference"] == pytest.approx(-0.14, abs=0.02)
+    # Fewer than 5 blocks of one correlation time: no verdict either way.
+    short = sim.energy_plateau(first[:150], second[:150])
+    assert short["flat"] == "too short to judge"
+    assert sim.energy_plateau(first, np.linspace(-1, -2, 300))["flat"] == "too short to judge"
+
+
 def test_equilibrate_from_mixture_and_config(tmp_path):
     with pytest.warns(RuntimeWarning, match="still drifting"):
         conf, info = equilibrate("ka2d", 0.1, n_particles=100, n_sweeps=200, seed=1,

@@ -142,6 +142,12 @@ def test_greedy_paths_per_configuration_and_average(table):
         assert obj[1] < obj[0]
         # The constant column is never picked before informative ones.
         assert f"f{CONSTANT}" not in g["feature_name"].tolist()
+    # Unsupervised columns name the full feature set, and the summary keeps those names.
+    us = study.summarize_paths(uns)
+    assert "delta_subset_to_target" not in us.columns
+    want = uns[uns.n_features == 2]["delta_full_to_subset"].mean()
+    assert us.loc[1, "delta_full_to_subset"] == pytest.approx(want)
+    assert {"delta_subset_to_full_std", "delta_full_to_subset_std"} <= set(us.columns)
     with pytest.raises(ValueError, match="mode"):
         study.greedy_paths(table, mode="bogus")
 
@@ -263,8 +269,11 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
 
     monkeypatch.setattr(skii, "imbalance_path", recording_path)
     hook_calls = []
+    # Every method but the paper protocol, which selects on the held-out configuration
+    # by design (checked at the end).
+    held_out = [m for m in study.REGRESSION_METHODS if m != "ii_supervised_paper"]
     reg = study.loco_regression(
-        table, max_d=3, n_random_draws=5, n_jobs=1,
+        table, max_d=3, n_random_draws=5, n_jobs=1, methods=held_out,
         selection_hook=lambda c, rows: hook_calls.append((c, rows)),
     )
     assert len(seen) == 2 * 3  # supervised + unsupervised, 3 folds
@@ -281,7 +290,8 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
     rng = np.random.default_rng(9)
     poisoned.loc[m, "propensity"] = rng.permutation(poisoned.loc[m, "f1"].to_numpy()) * 10
     poisoned.loc[m, "f1"] = poisoned.loc[m, "propensity"] * 3
-    reg2 = study.loco_regression(poisoned, max_d=3, n_random_draws=5, n_jobs=1)
+    reg2 = study.loco_regression(poisoned, max_d=3, n_random_draws=5, n_jobs=1,
+                                 methods=held_out)
     key = ["method", "test_configuration", "d"]
     a = reg[reg.test_configuration == "cnf0"].set_index(key)["features"]
     b = reg2[reg2.test_configuration == "cnf0"].set_index(key)["features"]
@@ -291,6 +301,12 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
         reg[reg.test_configuration == "cnf0"]["abs_pearson"],
         reg2[reg2.test_configuration == "cnf0"]["abs_pearson"],
     )
+    # The paper protocol does look at the held-out configuration: poisoning it changes
+    # the features it picks there (f1 now carries the scrambled propensity exactly).
+    p1, p2 = (study.loco_regression(t, max_d=1, methods=["ii_supervised_paper"], n_jobs=1)
+              for t in (table, poisoned))
+    assert p2.loc[p2.test_configuration == "cnf0", "features"].item() == "f1"
+    assert p1.loc[p1.test_configuration == "cnf0", "features"].item() != "f1"
 
 
 def test_sfs_order_matches_sequential_feature_selector():
@@ -303,10 +319,33 @@ def test_sfs_order_matches_sequential_feature_selector():
     from sklearn.model_selection import GroupKFold
 
     splits = list(GroupKFold(n_splits=2).split(X, y, g))
-    for d in (1, 3):
+    for d in (1, 2, 3, 4):
         sfs = SequentialFeatureSelector(LinearRegression(), n_features_to_select=d, cv=splits)
         want = np.flatnonzero(sfs.fit(X, y).get_support()).tolist()
         assert sorted(order[:d]) == want
+
+
+def test_paper_protocol_selects_on_the_held_out_configuration(table):
+    """ii_supervised_paper uses the test configuration's own path (as Fig. 5); the
+    held-out ii_supervised never sees it."""
+    res = study.run_study(table, n_path_features=2, max_d=2, n_random_draws=5, n_jobs=1,
+                          methods=["ii_supervised", "ii_supervised_paper"],
+                          selection_protocol="paper")
+    assert res.settings["selection_protocol"] == "paper"
+    reg = res.regression
+    sup = res.supervised_paths
+    for c in res.pearson["configuration"].unique():
+        own = sup[sup.configuration == c].sort_values("n_features")["feature_name"].tolist()
+        got = reg[(reg.method == "ii_supervised_paper") & (reg.test_configuration == c)
+                  & (reg.d == 2)]["features"].item()
+        assert got.split(";") == own
+    # Without precomputed paths the fold computes the same selection itself.
+    again = study.loco_regression(table, max_d=2, methods=["ii_supervised_paper"], n_jobs=1)
+    pd.testing.assert_frame_equal(
+        again.reset_index(drop=True),
+        reg[reg.method == "ii_supervised_paper"].reset_index(drop=True))
+    with pytest.raises(ValueError, match="selection_protocol"):
+        study.run_study(table, selection_protocol="own")
 
 
 def test_run_study_has_every_table_without_nan(table):

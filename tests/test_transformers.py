@@ -89,13 +89,16 @@ def test_clone_get_set_params():
                               descriptors=("theta",), n_jobs=2)
     p = t.get_params()
     assert p == {"lengths": [1.0, 2.0], "neighbor_cutoff": 1.3, "descriptors": ("theta",),
-                 "n_jobs": 2}
+                 "n_jobs": 2, "structure": "thermal", "density": "overlap",
+                 "allow_overlaps": False}
     c = clone(t)
     assert c.get_params() == p and c is not t
     c.set_params(neighbor_cutoff=1.5)
     assert t.neighbor_cutoff == 1.3 and c.neighbor_cutoff == 1.5
-    assert set(BondOrderDescriptors().get_params()) == {"lengths", "neighbor_cutoff", "n_jobs"}
-    assert set(DensityDescriptors().get_params()) == {"lengths", "n_jobs"}
+    assert set(BondOrderDescriptors().get_params()) == {"lengths", "neighbor_cutoff", "n_jobs",
+                                                        "allow_overlaps"}
+    assert set(DensityDescriptors().get_params()) == {"lengths", "n_jobs", "density",
+                                                      "allow_overlaps"}
     assert "StructuralDescriptors" in repr(t)
 
 
@@ -174,3 +177,22 @@ def test_configuration_groups_single_and_list(configs):
     assert configuration_groups(configs[0]).tolist() == [0] * configs[0].n_particles
     g = configuration_groups(configs)
     assert g.dtype.kind == "i" and len(g) == sum(c.n_particles for c in configs)
+
+
+@pytest.mark.parametrize("cls", [StructuralDescriptors] + [f for f, _ in FAMILIES])
+def test_overlapping_particles_rejected_before_size_checks(configs, cls):
+    # Two particles at the same place: u would be NaN (r = 0) or ~1e24 (r = 0.01).
+    pos = configs[0].positions.copy()
+    pos[1] = pos[0] + [0.01, 0.0]
+    bad = Configuration(pos, configs[0].species, configs[0].box, KA2D)
+    with pytest.raises(ValueError, match=r"configuration 1: particles 0 .* and 1 .* overlap"):
+        cls().fit([configs[1], bad])
+    # The overlap is named even when the lengths do not fit the box either.
+    with pytest.raises(ValueError, match="overlap.*allow_overlaps=True"):
+        cls(lengths=[50.0]).fit(bad)
+    fitted = cls().fit(configs[1])
+    with pytest.raises(ValueError, match="configuration 0: particles 0"):
+        fitted.transform(bad)
+    # Asked for, the overlap is computed as given (finite here: r = 0.01, not 0).
+    X = cls(allow_overlaps=True).fit_transform(bad)
+    assert X.shape[0] == bad.n_particles

@@ -1,6 +1,6 @@
 """A glass configuration with its propensity, for the figures of the glass guide.
 
-The bundled dataset (``ka2d`` at T = 0.55) when it is installed; otherwise a small
+The bundled dataset (``ka2d`` at T = 0.45) when it is installed; otherwise a small
 simulation at T = 1 (a few seconds), which is enough to show what each descriptor looks
 like but not the physics of the deeply supercooled liquid. Cached for the whole build.
 """

@@ -66,7 +66,7 @@ def run(args) -> int:
     path = save_propensity(
         args.out, sim.configurations, sim.propensity, bond_breaking=sim.bond_breaking,
         temperature=scale.temperature, tau_alpha=sim.tau_alpha["tau_alpha_cr_sweeps"],
-        provenance=provenance,
+        provenance=provenance, displacements=sim.displacements,
     )
     data = load_propensity(path, descriptors=False)
     size = path.stat().st_size / 1e6

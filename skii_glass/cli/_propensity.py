@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._inputs import add_species_map
+
 DESCRIPTION = """\
 Dynamic propensity of every particle of one configuration (iso-configurational ensemble,
 Widmer-Cooper & Harrowell 2004).
@@ -60,7 +62,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("config", metavar="CONFIG",
-                   help="starting configuration: .xyz/.extxyz (extended XYZ) or .gsd")
+                   help="starting configuration: .xyz/.extxyz (extended XYZ), .gsd or a "
+                        "LAMMPS text dump")
     p.add_argument("--temperature", "-T", type=float, required=True, metavar="T",
                    help="temperature k_B T in units of epsilon_AA (> 0)")
     p.add_argument("--time", type=int, nargs="+", required=True, metavar="SWEEPS",
@@ -80,22 +83,30 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--preset", default=None,
                    help="model the species names belong to (default: the file's 'preset' "
                         "entry, else ka2d)")
+    add_species_map(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
 
 
 def run(args) -> int:
-    from ..io import _atomic_write, read_configuration
-    from ..propensity import iso_configurational
+    from ..io import read_configuration
+    from . import check_preset_arg, output_dir
 
     t0 = time.perf_counter()
     path = Path(args.config)
     if not path.exists():
         raise FileNotFoundError(f"no such configuration file: {path}")
-    config = read_configuration(path, mixture=args.preset)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_preset_arg(args.preset)
+    config = read_configuration(path, mixture=args.preset, species_map=args.species_map)
+    with output_dir(args.out) as out:
+        return _run(args, out, config, t0)
+
+
+def _run(args, out: Path, config, t0: float) -> int:
+    from ..io import _atomic_write
+    from ..propensity import iso_configurational
+
     seed_file = out / "seed.txt"
     if args.seed is not None:
         root = args.seed
@@ -152,7 +163,7 @@ def run(args) -> int:
 
     _atomic_write(npz_path, _write_npz)
     summary = {
-        "config": str(path),
+        "config": str(Path(args.config)),
         "n_particles": config.n_particles,
         "preset": config.mixture.name,
         "temperature": res.temperature,

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._inputs import SPECIES_MAP_HELP, parse_species_map
+
 HELP = "equilibrate a glass-former by Monte Carlo and record a trajectory"
 
 DESCRIPTION = """\
@@ -47,7 +49,11 @@ tested for a remaining drift (a warning says when it still drifts: equilibrate a
 The last line on stdout is one JSON object: energy_per_particle (potential energy per
 particle, each pair counted once, mean over the production sweeps), its block error,
 acceptance, trial_moves_per_second (one chain, production only), sweeps, temperature,
-n_particles, seed, the equilibration drift check and the files written. Progress bars go to
+n_particles, seed, the equilibration check and the files written. The check's "flat" is
+true only if the production mean E/N differs from the mean of the second half of the
+equilibration by less than twice their combined block standard error (blocks at least as
+long as the energy's measured correlation time), false if it differs by more, and "too
+short to judge" when either run holds fewer than 5 such blocks. Progress bars go to
 stderr. Rerunning an interrupted command with the same arguments resumes from the
 checkpoints in --out.
 """
@@ -73,8 +79,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--n-particles", type=int, default=1290, metavar="N",
                    help="number of particles (default 1290); the composition scales with N")
     p.add_argument("--start", metavar="FILE",
-                   help="start from this configuration (.xyz/.extxyz/.gsd) instead of a "
-                        "melted random lattice; --preset/--n-particles are then taken from it")
+                   help="start from this configuration (.xyz/.extxyz/.gsd, a LAMMPS dump) "
+                        "instead of a melted random lattice; --preset/--n-particles are then "
+                        "taken from it")
+    p.add_argument("--species-map", type=parse_species_map, default=None,
+                   metavar="LABEL=SPECIES,...", help=f"with --start: {SPECIES_MAP_HELP}")
     p.add_argument("--temperature", "-T", type=float, required=True, metavar="T",
                    help="temperature k_B T / eps_AA (> 0)")
     p.add_argument("--equilibration-sweeps", type=int, default=0, metavar="S",
@@ -126,7 +135,13 @@ def _block_error(e: np.ndarray, n_blocks: int = 10) -> float | None:
 
 def _one_replica(args, out: Path, seed_seq: np.random.SeedSequence, start, progress: bool):
     from ..io import write_xyz
-    from ..simulation import _write_atomic, equilibrate, log_linear_times, run_mc
+    from ..simulation import (
+        _write_atomic,
+        energy_plateau,
+        equilibrate,
+        log_linear_times,
+        run_mc,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     s_eq, s_prod = seed_seq.spawn(2)
@@ -160,6 +175,14 @@ def _one_replica(args, out: Path, seed_seq: np.random.SeedSequence, start, progr
         max_displacement=np.float64(args.max_displacement)))
     files.update(final=str(out / "final.xyz"), trajectory=str(out / "trajectory.npz"))
     drift = eq.get("drift")
+    # Flat only if production continues the end of equilibration within 2 sigma (blocks
+    # longer than the energy's correlation time); a slope test alone misses a level shift.
+    eq_e = np.asarray(eq["energies"])
+    plateau = energy_plateau(eq_e[eq_e.size // 2:], res.energies)
+    if plateau["flat"] is False:
+        print(f"skii-glass simulate: production E/N differs from the end of equilibration "
+              f"by {plateau['difference']:.3g} (+- {plateau['stderr']:.2g}): equilibrate "
+              "longer", file=sys.stderr)
     summary = {
         "energy_per_particle": res.energy_per_particle,
         "energy_per_particle_err": _block_error(res.energies),
@@ -171,7 +194,10 @@ def _one_replica(args, out: Path, seed_seq: np.random.SeedSequence, start, progr
             "energy_per_particle_second_half": eq["energy_per_particle"],
             "acceptance": eq["acceptance"],
             "swap_acceptance": eq["swap_acceptance"],
-            "flat": eq["flat"],
+            "flat": plateau["flat"] if eq_e.size else None,
+            "production_minus_second_half": plateau["difference"],
+            "difference_stderr": plateau["stderr"],
+            "energy_correlation_time_sweeps": plateau["correlation_time"],
             "slope_per_sweep": None if drift is None else drift["slope_per_sweep"],
             "slope_stderr": None if drift is None else drift["slope_stderr"],
         },
@@ -212,23 +238,35 @@ def _check_args(args) -> None:
         raise ValueError("--swap-probability must lie in [0, 1]")
     if args.checkpoint_every < 1:
         raise ValueError("--checkpoint-every must be at least 1")
+    if not (math.isfinite(args.max_displacement) and args.max_displacement > 0):
+        raise ValueError(f"--max-displacement must be positive, got {args.max_displacement}")
+    if args.seed is not None and args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.samples_per_decade < 0 or args.linear_samples < 0:
+        raise ValueError("--samples-per-decade and --linear-samples must be >= 0")
+    if args.n_jobs == 0:
+        raise ValueError("--n-jobs must be a non-zero integer (-1 = all cores)")
 
 
 def run(args) -> int:
     from ..models import get_preset
+    from . import output_dir
 
     _check_args(args)
     start = None
     if args.start is not None:
         from ..io import read_configuration
 
-        start = read_configuration(args.start)
+        start = read_configuration(args.start, species_map=args.species_map)
         args.preset = start.mixture.name
         args.n_particles = start.n_particles
     else:
         get_preset(args.preset)  # unknown preset: clear error before any work
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_dir(args.out) as out:
+        return _run(args, out, start)
+
+
+def _run(args, out: Path, start) -> int:
     seed = args.seed
     seed_file = out / "seed.txt"
     if seed is None:
