@@ -448,7 +448,7 @@ def imbalance_path(
                 per_group, ysorted, selected, candidates, k, tie_random, n_jobs
             )
             if rows:
-                rows[-1].update(record)
+                rows[-1] = rows[-1][:3] + record
             best = int(np.argmin(fwd))  # first minimum: lowest column index wins ties
             if tol is not None and previous - fwd[best] < tol:
                 break
@@ -484,9 +484,8 @@ def imbalance_path(
         else:
             chosen = int(np.flatnonzero(const & ~np.isin(np.arange(p), selected))[0])
         if pruned and rows and not candidates:
-            rows[-1].update(
-                _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)[1]
-            )
+            last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)
+            rows[-1] = rows[-1][:3] + last[1]
         selected.append(chosen)
         if pruned:
             d_st = d_ts = math.nan  # filled in by the next pass
@@ -497,10 +496,9 @@ def imbalance_path(
              (d_st + d_ts) / math.sqrt(2) if backward else d_st)
         )
         progress.update()
-    if pruned and rows and math.isnan(rows[-1]["delta_subset_to_target"]):
-        rows[-1].update(
-            _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)[1]
-        )
+    if pruned and rows and math.isnan(rows[-1][3]):
+        last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)
+        rows[-1] = rows[-1][:3] + last[1]
     progress.close()
     # The target space is y when supervised, the full X when unsupervised: say which.
     to, fro = path_columns(mode)
@@ -539,8 +537,7 @@ def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, 
     fwd = np.mean([r[0] for r in res], axis=0)
     d_st = float(np.mean([r[1] for r in res]))
     d_ts = float(np.mean([r[2] for r in res]))
-    record = {"delta_subset_to_target": d_st, "delta_target_to_subset": d_ts, "objective": d_st}
-    return fwd, record
+    return fwd, (d_st, d_ts, d_st)  # the path row's two imbalances and objective
 
 
 def _subset_deltas(per_group, cols, k, tie_random, n_jobs) -> tuple[float, float]:
