@@ -1,13 +1,18 @@
 """Speed of the information-imbalance kernels, beside references measured in the same run.
 
-    python benchmarks/bench_imbalance.py [--quick] [--no-c]
+    python benchmarks/bench_imbalance.py [--quick] [--no-c] [--large]
 
 Prints one ``name value unit`` line per figure:
 (a) Delta(X -> y) and Delta(y -> X) with 60 features at N = 4000 and 16000;
 (b) the supervised greedy path to 15 of 60 features at N = 4000 (and 10 of 60, the figure
-    the C reference and DADApy were quoted at);
+    the C reference and DADApy were quoted at), and 3 of 60 at N = 16000, each with its
+    recorded imbalances (part of the timed fit);
 (c) the same, unsupervised;
-(d) peak extra memory of one Delta at N = 50000 (O(N) per thread, no N x N matrix).
+(d) peak extra memory of one Delta at N = 50000 (O(N) per thread, no N x N matrix);
+(e) with ``--large``: the supervised 10-of-60 path of one group of N = 100,000 rows, its
+    time and peak memory (a child process; minutes).
+Every path figure is printed with the load average at its start, in wall time and in CPU
+time (all threads): on a shared machine the CPU-time ratio to C is the steadier one.
 Each skii time is printed beside a straightforward blocked numpy implementation and, where
 gcc is available, the tuned C program of ``../shared/c_reference/ii.c`` (k = 1, ties by
 lowest index; it has no unsupervised mode), on the same data. Timings are only meaningful
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -91,19 +97,82 @@ def build_c(tmp: Path):
     return exe
 
 
-def run_c(exe, x, y, tmp: Path, steps: int, threads: int):
+def run_c(exe, x, y, tmp: Path, steps: int, threads: int, repeats: int = 3):
     path = tmp / f"data_{len(x)}.bin"
     with open(path, "wb") as fh:
         np.array([x.shape[0], x.shape[1]], dtype="<i8").tofile(fh)
         np.ascontiguousarray(x, dtype="<f8").tofile(fh)
         np.ascontiguousarray(y, dtype="<f8").tofile(fh)
     out = subprocess.run(
-        [str(exe), "-f", str(path), "-k", str(steps), "-R", "3", "-t", str(threads)],
+        [str(exe), "-f", str(path), "-k", str(steps), "-R", str(repeats), "-t", str(threads)],
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},  # no spinning: fair CPU time
     ).stdout
     return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) (\S+)", out, re.M)}
+
+
+def _children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def c_greedy_cpu(exe, x, y, tmp: Path, steps: int, threads: int):
+    """CPU seconds of the C greedy steps alone: one run with them minus one without."""
+    t0 = _children_cpu()
+    run_c(exe, x, y, tmp, steps, threads, repeats=1)
+    t1 = _children_cpu()
+    run_c(exe, x, y, tmp, 0, threads, repeats=1)
+    return (t1 - t0) - (_children_cpu() - t1)
+
+
+def timed_path(*args, **kwargs):
+    """(wall s, CPU s of all threads, path)."""
+    w, c = time.perf_counter(), time.process_time()
+    path = skii.imbalance_path(*args, **kwargs)
+    return time.perf_counter() - w, time.process_time() - c, path
+
+
+def path_vs_c(exe, x, y, tmp: Path, steps: int, threads: int):
+    """The supervised path beside the C greedy steps on the same data, wall and CPU."""
+    n = len(x)
+    tag = f"path_sup_{steps}of60_N{n}"
+    emit(f"{tag}_load_average_1min", os.getloadavg()[0], "-")
+    t_sup, cpu_sup, path = timed_path(x, y, n_features_to_select=steps)
+    emit(f"{tag}_skii", t_sup, "s")
+    emit(f"{tag}_skii_cpu", cpu_sup, "s")
+    if exe is None:
+        return t_sup, path
+    c = run_c(exe, x, y, tmp, steps, threads, repeats=1 if n > 8000 else 3)
+    emit(f"{tag}_c", c["greedy_total_time"], "s")
+    emit(f"{tag}_skii_over_c", t_sup / c["greedy_total_time"], "x")
+    c_cpu = c_greedy_cpu(exe, x, y, tmp, steps, threads)
+    emit(f"{tag}_c_cpu", c_cpu, "s")
+    emit(f"{tag}_skii_over_c_cpu", cpu_sup / c_cpu, "x")
+    c_order = [int(c[f"greedy_step{q}_feature"]) for q in range(1, steps + 1)]
+    emit(f"{tag}_same_order_as_c", float(c_order == path["feature"].tolist()), "bool")
+    emit(f"{tag}_load_average_1min_end", os.getloadavg()[0], "-")
+    return t_sup, path
+
+
+def large_path_child(n, steps):
+    """Supervised path of one group of n rows x 60 features in a child: time, peak MiB."""
+    code = (
+        "import resource, time, numpy as np, skii, sys;"
+        "sys.path.insert(0, 'benchmarks');"
+        "from bench_imbalance import data;"
+        f"x, y = data({n});"
+        "skii.imbalance_path(x[:300], y[:300], n_features_to_select=3);"
+        "t=time.perf_counter();"
+        f"p=skii.imbalance_path(x, y, n_features_to_select={steps});"
+        "el=time.perf_counter()-t;"
+        "print(el, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+        " ','.join(map(str, p['feature'])))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    el, mib, order = out.stdout.split()
+    return float(el), float(mib), order
 
 
 def data(n, d=60, seed=0):
@@ -132,6 +201,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     ap.add_argument("--no-c", action="store_true", help="skip the C reference")
+    ap.add_argument("--large", action="store_true", help="also the N = 100,000 path (minutes)")
     args = ap.parse_args()
     import numba
 
@@ -171,21 +241,9 @@ def main():
 
         x, y = data(n_path)
         for steps in (10, 15):
-            t0 = time.perf_counter()
-            path = skii.imbalance_path(x, y, n_features_to_select=steps)
-            t_sup = time.perf_counter() - t0
-            emit(f"path_sup_{steps}of60_N{n_path}_skii", t_sup, "s")
-            if exe is not None:
-                c = run_c(exe, x, y, tmp, steps, threads)
-                emit(f"path_sup_{steps}of60_N{n_path}_c", c["greedy_total_time"], "s")
-                emit(
-                    f"path_sup_{steps}of60_N{n_path}_skii_over_c",
-                    t_sup / c["greedy_total_time"],
-                    "x",
-                )
-                c_order = [int(c[f"greedy_step{q}_feature"]) for q in range(1, steps + 1)]
-                same = c_order == path["feature"].tolist()
-                emit(f"path_sup_{steps}of60_N{n_path}_same_order_as_c", float(same), "bool")
+            t_sup, path = path_vs_c(exe, x, y, tmp, steps, threads)
+        n_big = 800 if args.quick else 16000
+        path_vs_c(exe, *data(n_big), tmp, 3, threads)
         # numpy: time the first two steps from scratch and scale by the candidate count.
         t = time.perf_counter()
         first = numpy_greedy_step(x, y, [])
@@ -195,10 +253,10 @@ def main():
         emit(f"path_sup_15of60_N{n_path}_numpy_estimated", est, "s")
         emit(f"path_sup_15of60_N{n_path}_numpy_over_skii", est / t_sup, "x")
 
-        t_uns = best_of(
-            lambda: skii.imbalance_path(x, mode="unsupervised", n_features_to_select=15), 1
-        )
+        emit(f"path_unsup_15of60_N{n_path}_load_average_1min", os.getloadavg()[0], "-")
+        t_uns, cpu_uns, _ = timed_path(x, mode="unsupervised", n_features_to_select=15)
         emit(f"path_unsup_15of60_N{n_path}_skii", t_uns, "s")
+        emit(f"path_unsup_15of60_N{n_path}_skii_cpu", cpu_uns, "s")
         t = time.perf_counter()
         numpy_greedy_step_unsup(x, [])
         one = time.perf_counter() - t
@@ -210,6 +268,14 @@ def main():
     el, mib = peak_memory_child(n_mem)
     emit(f"delta_X60_to_y_N{n_mem}_time", el, "s")
     emit(f"delta_X60_to_y_N{n_mem}_peak_extra_memory", mib, "MiB")
+    if args.large:
+        n_large = 10_000 if args.quick else 100_000
+        emit(f"path_sup_10of60_N{n_large}_load_average_1min", os.getloadavg()[0], "-")
+        el, mib, order = large_path_child(n_large, 10)
+        emit(f"path_sup_10of60_N{n_large}_skii", el, "s")
+        emit(f"path_sup_10of60_N{n_large}_peak_memory", mib, "MiB")
+        print(f"path_sup_10of60_N{n_large}_order {order} -", flush=True)
+        emit(f"path_sup_10of60_N{n_large}_load_average_1min_end", os.getloadavg()[0], "-")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from sklearn.utils import check_random_state
 from . import (
     _kernels,
     _numba_setup,  # noqa: F401  (thread-safe threading layer before compiling)
+    _pruned_path,
 )
 from ._parallel import call_with_threads, n_workers, threads_per_worker
 
@@ -22,6 +23,8 @@ __all__ = ["information_imbalance", "information_imbalances", "imbalance_path", 
 _TIES = ("average", "random")
 _MAX_ABS = 1e150
 _MODES = ("supervised", "unsupervised")
+# The pruned supervised kernel (tests switch it off to compare with the brute-force one).
+_PRUNED = True
 
 
 class ConstantFeatureWarning(UserWarning):
@@ -428,13 +431,30 @@ def imbalance_path(
         pt = _priorities(rng, part.size) if tie_random else np.zeros(part.size, np.int64)
         per_group.append((X[part], _transposed(target[part]), ps, pt))
 
+    # Supervised with a 1-D target: the exact pruned kernel (skii/_pruned_kernels.py), which
+    # also yields each step's recorded imbalances in the next step's pass. Multi-output
+    # targets and the unsupervised mode: the brute-force kernel (skii/_kernels.py).
+    pruned = _PRUNED and not backward and target.shape[1] == 1
+    ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt, _, _ in per_group] if pruned else []
+
     selected: list[int] = []
     rows = []
     candidates = [j for j in range(p) if not const[j]]
     progress = _progress(n_features_to_select, verbose, mode)
     previous = np.inf
     while len(selected) < n_features_to_select:
-        if candidates:
+        if candidates and pruned:
+            fwd, record = _pruned_candidates(
+                per_group, ysorted, selected, candidates, k, tie_random, n_jobs
+            )
+            if rows:
+                rows[-1] = rows[-1][:3] + record
+            best = int(np.argmin(fwd))  # first minimum: lowest column index wins ties
+            if tol is not None and previous - fwd[best] < tol:
+                break
+            previous = fwd[best]
+            chosen = candidates.pop(best)
+        elif candidates:
             # Independent tasks: every (group, chunk of candidates) pair. Candidates are
             # split only when there are fewer groups than workers.
             n_chunks = max(1, min(len(candidates), n_workers(n_jobs) // len(per_group)))
@@ -463,13 +483,22 @@ def imbalance_path(
             chosen = candidates.pop(best)
         else:
             chosen = int(np.flatnonzero(const & ~np.isin(np.arange(p), selected))[0])
+        if pruned and rows and not candidates:
+            last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)
+            rows[-1] = rows[-1][:3] + last[1]
         selected.append(chosen)
-        d_st, d_ts = _subset_deltas(per_group, sorted(selected), k, tie_random, n_jobs)
+        if pruned:
+            d_st = d_ts = math.nan  # filled in by the next pass
+        else:
+            d_st, d_ts = _subset_deltas(per_group, sorted(selected), k, tie_random, n_jobs)
         rows.append(
             (len(selected), chosen, feature_names[chosen], d_st, d_ts,
              (d_st + d_ts) / math.sqrt(2) if backward else d_st)
         )
         progress.update()
+    if pruned and rows and math.isnan(rows[-1][3]):
+        last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)
+        rows[-1] = rows[-1][:3] + last[1]
     progress.close()
     # The target space is y when supervised, the full X when unsupervised: say which.
     to, fro = path_columns(mode)
@@ -495,6 +524,20 @@ def path_columns(mode: str = "supervised") -> tuple[str, str]:
     if mode == "supervised":
         return "delta_subset_to_target", "delta_target_to_subset"
     return "delta_subset_to_full", "delta_full_to_subset"
+
+
+def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, n_jobs):
+    """Pruned supervised step: Delta(X_S+j -> y) of every candidate (mean over groups) and
+    the recorded row of S itself (needs S non-empty)."""
+    tasks = [
+        (xg, ys, selected, candidates, k, tie_random, ps, pt, bool(selected))
+        for (xg, _, ps, pt), ys in zip(per_group, ysorted, strict=True)
+    ]
+    res = _map(_pruned_path.group_step, tasks, n_jobs)
+    fwd = np.mean([r[0] for r in res], axis=0)
+    d_st = float(np.mean([r[1] for r in res]))
+    d_ts = float(np.mean([r[2] for r in res]))
+    return fwd, (d_st, d_ts, d_st)  # the path row's two imbalances and objective
 
 
 def _subset_deltas(per_group, cols, k, tie_random, n_jobs) -> tuple[float, float]:

@@ -1,0 +1,524 @@
+"""numba kernels for the greedy forward path with a pruned neighbour search (exact).
+
+Which kernel serves which case
+------------------------------
+* ``pruned_forward_rows`` (this module): the forward steps of the *supervised* path with
+  a one-dimensional target, any k >= 1, average or random ties, per group (the caller
+  calls it once per group). It is exact: it returns the very same row contributions as
+  :func:`skii._kernels.greedy_candidate_rows` and, for the recorded imbalances, as
+  :func:`skii._kernels.imbalance_rows` (same neighbour sets, same ranks, same summation
+  order), only cheaper.
+* Brute force (:mod:`skii._kernels`) everywhere the bound below does not apply or was not
+  worth it: multi-output targets (no sorted order to search), the unsupervised mode
+  (Delta(X -> X_S+j) needs ranks of far neighbours), and any (row, candidate) whose
+  pruning bound fails (the full scan below).
+
+Why pruning is exact
+--------------------
+The candidate space S + j has squared distances ``d(m) = d_S(m) + (x_mj - x_ij)^2 >=
+d_S(m)``. Per row i the ``n_buf`` smallest ``d_S`` are kept sorted; a candidate scans them
+in increasing ``d_S`` and stops at the first ``d_S > t``, t the current k-th smallest
+``d`` seen: every unscanned point has ``d >= d_S > t``, so it is neither a neighbour nor
+tied with the k-th (``>``, not ``>=``, keeps every tie at t). When the whole buffer is
+scanned and its last ``d_S`` is not above t, the bound says nothing and that (row,
+candidate) falls back to a full O(N) scan. Every ``d`` is computed exactly as the
+brute-force kernel computes it (``d_S[m] + u * u``), so the decisions are identical.
+
+One-dimensional spaces (the first step, |S| = 1, a 1-D target) need no distance row:
+neighbours come from walking outward from i in the sorted column (distances grow
+monotonically on each side, because rounding is monotone), and a rank from four binary
+searches, each deciding with the computed ``(x_m - x_i) ** 2``, the very value the
+definition compares (not ``x_i +- r``, which would round differently).
+
+Memory: O(N) scratch per thread; the caller passes the sorted columns, O(N D).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._kernels import neighbours, sq_dist_row, weighted_rank
+
+# Buffers up to this length are kept by bounded insertion, longer ones by threshold passes.
+_INSERTION_MAX = 96
+# Target ranks already computed for this row (the same neighbour often wins for many
+# candidates): a few remembered, searched linearly.
+_MEMO = 8
+
+
+@njit(cache=True)
+def walk_sorted(xs, order, p, lim, keep_ties, dv, di):
+    """Points in increasing ``(x_m - x_i)**2`` by walking outward from sorted position p.
+
+    ``xs`` is the sorted column, ``order`` the row of each sorted position and p the
+    position of i. Writes distances to ``dv`` and rows to ``di`` (non-decreasing ``dv``)
+    and returns how many: ``lim`` of them, and with ``keep_ties`` also every further point
+    tied with the last one.
+    """
+    n = xs.shape[0]
+    xi = xs[p]
+    lo = p - 1
+    hi = p + 1
+    cnt = 0
+    last = -1.0
+    while lo >= 0 or hi < n:
+        dl = np.inf
+        dr = np.inf
+        if lo >= 0:
+            u = xs[lo] - xi
+            dl = u * u
+        if hi < n:
+            u = xs[hi] - xi
+            dr = u * u
+        if dl <= dr:
+            v = dl
+            m = order[lo]
+            lo -= 1
+        else:
+            v = dr
+            m = order[hi]
+            hi += 1
+        if cnt >= lim and (not keep_ties or v != last):
+            break
+        dv[cnt] = v
+        di[cnt] = m
+        cnt += 1
+        last = v
+    return cnt
+
+
+@njit(cache=True)
+def _tie_edge_left(xs, xi, a_lt, t):
+    """First position q <= a_lt with (xs[q] - xi)**2 <= t for all of q .. a_lt - 1."""
+    q = a_lt
+    for _ in range(8):
+        if q == 0:
+            return 0
+        u = xs[q - 1] - xi
+        if u * u > t:
+            return q
+        q -= 1
+    lo, hi = 0, q
+    while lo < hi:
+        mid = (lo + hi) // 2
+        u = xs[mid] - xi
+        if u * u <= t:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True)
+def _tie_edge_right(xs, xi, b_lt, t):
+    """First position q >= b_lt with (xs[q] - xi)**2 > t (or n)."""
+    n = xs.shape[0]
+    q = b_lt
+    for _ in range(8):
+        if q == n:
+            return n
+        u = xs[q] - xi
+        if u * u > t:
+            return q
+        q += 1
+    lo, hi = q, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        u = xs[mid] - xi
+        if u * u <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def rank_sorted(xs, order, p, t, j, tie_random, prio):
+    """rbar(i, j) in a one-dimensional space with ``t = (x_j - x_i)**2``, m != i.
+
+    Binary searches for the edges of ``{m : (x_m - x_i)**2 < t}`` and ``<= t``: on each
+    side of p the computed distance is monotone in the sorted position.
+    """
+    n = xs.shape[0]
+    xi = xs[p]
+    # Left of p the distance is non-increasing: find the first position below t / <= t.
+    lo, hi = 0, p
+    while lo < hi:
+        mid = (lo + hi) // 2
+        u = xs[mid] - xi
+        if u * u < t:
+            hi = mid
+        else:
+            lo = mid + 1
+    a_lt = lo
+    # The tied runs are short unless the data are discrete: step over them, then search.
+    a_le = _tie_edge_left(xs, xi, a_lt, t)
+    lo, hi = p + 1, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        u = xs[mid] - xi
+        if u * u < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    b_lt = lo
+    b_le = _tie_edge_right(xs, xi, b_lt, t)
+    less = (p - a_lt) + (b_lt - p - 1)
+    eq = (a_lt - a_le) + (b_le - b_lt) - 1  # j itself is one of the tied
+    if not tie_random:
+        return 1.0 + less + 0.5 * eq
+    before = 0
+    if eq > 0:
+        pj = prio[j]
+        for q in range(a_le, a_lt):
+            before += prio[order[q]] < pj
+        for q in range(b_lt, b_le):
+            before += prio[order[q]] < pj
+    return 1.0 + less + before
+
+
+@njit(cache=True)
+def _sort_ints(a, n):
+    """Insertion sort of a[:n] (short lists)."""
+    for q in range(1, n):
+        v = a[q]
+        r = q
+        while r > 0 and a[r - 1] > v:
+            a[r] = a[r - 1]
+            r -= 1
+        a[r] = v
+
+
+@njit(cache=True)
+def select_neighbours(dv, di, cnt, t, k, tie_random, prio, idx, w, tied):
+    """k-NN weights from the scanned points ``(dv, di)[:cnt]`` whose k-th distance is t.
+
+    Same sets, weights and order as :func:`skii._kernels.neighbours` (closer rows in index
+    order, then the tied rows in index order, or by priority in random mode), so sums over
+    them are bit-identical. Returns s.
+    """
+    n_less = 0
+    n_eq = 0
+    for q in range(cnt):
+        v = dv[q]
+        if v < t:
+            idx[n_less] = di[q]
+            n_less += 1
+        elif v == t:
+            tied[n_eq] = di[q]
+            n_eq += 1
+    _sort_ints(idx, n_less)
+    for q in range(n_less):
+        w[q] = 1.0
+    remaining = k - n_less
+    if not tie_random:
+        _sort_ints(tied, n_eq)
+        share = remaining / n_eq
+        for e in range(n_eq):
+            idx[n_less + e] = tied[e]
+            w[n_less + e] = share
+        return n_less + n_eq
+    for q in range(remaining):
+        best_e = q
+        for e in range(q + 1, n_eq):
+            if prio[tied[e]] < prio[tied[best_e]]:
+                best_e = e
+        tied[q], tied[best_e] = tied[best_e], tied[q]
+        idx[n_less + q] = tied[q]
+        w[n_less + q] = 1.0
+    return n_less + remaining
+
+
+@njit(cache=True)
+def pruned_scan(bv, bi, nb, complete, xc, use_c, i, k, dv, di, top, above):
+    """Scan the sorted buffer of smallest ``d_S`` for the k nearest in S (+ candidate xc).
+
+    Every point outside the buffer has ``d_S >= bv[nb - 1]``, and ``d_S > above`` when
+    ``above >= 0`` (a buffer collected below a threshold). Returns the number of scanned
+    points (in ``dv``/``di``; the k-th distance is ``top[k - 1]``), or -1 when the bound
+    fails and a full scan is needed.
+    """
+    for q in range(k):
+        top[q] = np.inf
+    xci = xc[i] if use_c else 0.0
+    cnt = 0
+    for q in range(nb):
+        ds = bv[q]
+        if ds > top[k - 1]:
+            return cnt  # every unscanned point has d >= d_S > t
+        m = bi[q]
+        if use_c:
+            u = xc[m] - xci
+            v = ds + u * u
+        else:
+            v = ds
+        dv[cnt] = v
+        di[cnt] = m
+        cnt += 1
+        if v < top[k - 1]:
+            r = k - 1
+            while r > 0 and top[r - 1] > v:
+                top[r] = top[r - 1]
+                r -= 1
+            top[r] = v
+    if complete or (nb > 0 and bv[nb - 1] > top[k - 1]) or above >= top[k - 1]:
+        return cnt
+    return -1
+
+
+@njit(cache=True)
+def collect_below(d, i, thr, cap, bv, bi, tv, ti):
+    """Every d[m] <= thr (m != i) into bv/bi in increasing order; returns how many, or -1
+    (buffers untouched) when there are more than ``cap``."""
+    n = d.shape[0]
+    cnt = 0
+    for m in range(n):
+        if d[m] <= thr and m != i:
+            if cnt == cap:
+                return -1
+            tv[cnt] = d[m]
+            ti[cnt] = m
+            cnt += 1
+    order = np.argsort(tv[:cnt])
+    for q in range(cnt):
+        bv[q] = tv[order[q]]
+        bi[q] = ti[order[q]]
+    return cnt
+
+
+@njit(cache=True)
+def smallest_sorted(d, i, nb, bv, bi, tv, ti):
+    """The nb smallest d[m], m != i, in increasing order: every other d[m] >= bv[nb - 1].
+
+    A threshold pass collects points into scratch ``tv``/``ti`` (size 2 nb); when full it
+    keeps the nb smallest and lowers the threshold to the largest kept (points equal to it
+    are then left out: they are >= bv[nb - 1] as required), so the cost is ~N compares
+    plus a few sorts of 2 nb values.
+    """
+    n = d.shape[0]
+    if nb <= _INSERTION_MAX:
+        # Short buffers: a bounded insertion (few inserts, each cheap).
+        for q in range(nb):
+            bv[q] = np.inf
+        last = nb - 1
+        for m in range(n):
+            v = d[m]
+            if v < bv[last] and m != i:
+                r = last
+                while r > 0 and bv[r - 1] > v:
+                    bv[r] = bv[r - 1]
+                    bi[r] = bi[r - 1]
+                    r -= 1
+                bv[r] = v
+                bi[r] = m
+        return
+    cap = 2 * nb
+    tau = np.inf
+    cnt = 0
+    for m in range(n):
+        v = d[m]
+        if v < tau and m != i:
+            tv[cnt] = v
+            ti[cnt] = m
+            cnt += 1
+            if cnt == cap:
+                # Keep the nb smallest; later points must beat the largest kept one.
+                order = np.argsort(tv[:cap])[:nb]
+                keep_v = tv[order]
+                keep_i = ti[order]
+                tv[:nb] = keep_v
+                ti[:nb] = keep_i
+                tau = keep_v[nb - 1]
+                cnt = nb
+    order = np.argsort(tv[:cnt])
+    for q in range(nb):
+        bv[q] = tv[order[q]]
+        bi[q] = ti[order[q]]
+
+
+@njit(cache=True)
+def _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, nb, bv, bi, tv, ti):
+    """The nb smallest d_S of row i: from the sorted column when |S| = 1, else from d_s."""
+    if n_sel == 1:
+        return walk_sorted(ss, s_order, p_s, nb, False, bv, bi)
+    smallest_sorted(d_s, i, nb, bv, bi, tv, ti)
+    return nb
+
+
+@njit(cache=True)
+def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, memo_m, memo_r):
+    """sum_q w[q] rbar_y(i, idx[q]) in the sorted 1-D target, with a per-row memo
+    (``memo_m[:]`` = -1 at the start of each row)."""
+    tot = 0.0
+    yi = ys[p_i]
+    for q in range(s):
+        m = idx[q]
+        slot = m % _MEMO
+        if memo_m[slot] == m:
+            r = memo_r[slot]
+        else:
+            u = ys[y_pos[m]] - yi
+            r = rank_sorted(ys, y_order, p_i, u * u, m, tie_random, prio_t)
+            memo_m[slot] = m
+            memo_r[slot] = r
+        tot += w[q] * r
+    return tot
+
+
+@njit(parallel=True, cache=True)
+def pruned_forward_rows(
+    st,
+    ct,
+    cs,
+    c_order,
+    c_pos,
+    ss,
+    s_order,
+    s_pos,
+    ys,
+    y_order,
+    y_pos,
+    k,
+    tie_random,
+    prio_s,
+    prio_t,
+    n_buf,
+    n_buf_max,
+    record,
+    n_chunks,
+    fwd,
+    rec_st,
+    rec_ts,
+    fallbacks,
+):
+    """Row contributions of every candidate for one supervised forward step, 1-D target.
+
+    st: (n_selected, n) the subset S, columns in feature-index order; ct: (n_cand, n) the
+    candidates. With |S| = 0, ``cs``, ``c_order``, ``c_pos`` (n_cand, n) are the sorted
+    candidate columns, the row at each sorted position and the sorted position of each row;
+    with |S| = 1, ``ss``, ``s_order``, ``s_pos`` (n,) the same for the selected column;
+    ``ys``, ``y_order``, ``y_pos`` for the target. The ``n_buf`` (<= n - 1) smallest d_S
+    of a row are kept for the pruning; ``n_buf_max`` (>= n_buf) at the row's first failure.
+
+    fwd[i, c]: contribution of row i to Delta(S + c -> y), as
+    :func:`skii._kernels.greedy_candidate_rows`. With ``record`` (|S| >= 1), rec_st[i] and
+    rec_ts[i]: contributions to Delta(X_S -> y) and Delta(y -> X_S) of S itself (the row
+    the path records for the previous step, fused into this pass), as
+    :func:`skii._kernels.imbalance_rows`. fallbacks[i]: full scans row i needed.
+    """
+    n = ct.shape[1]
+    n_cand = ct.shape[0]
+    n_sel = st.shape[0]
+    n_chunks = max(1, min(n_chunks, n))
+    size = (n + n_chunks - 1) // n_chunks
+    for ch in prange(n_chunks):
+        d_s = np.empty(n)
+        d = np.empty(n)
+        dv = np.empty(n)
+        di = np.empty(n, dtype=np.int64)
+        idx = np.empty(n, dtype=np.int64)
+        w = np.empty(n)
+        tied = np.empty(n, dtype=np.int64)
+        rrow = np.empty(n)
+        top = np.empty(k)
+        memo_m = np.empty(_MEMO, dtype=np.int64)
+        memo_r = np.empty(_MEMO)
+        bv = np.empty(max(n_buf_max, 1))
+        bi = np.empty(max(n_buf_max, 1), dtype=np.int64)
+        tv = np.empty(max(2 * n_buf_max, 1))
+        ti = np.empty(max(2 * n_buf_max, 1), dtype=np.int64)
+        for i in range(ch * size, min(n, (ch + 1) * size)):
+            p_y = y_pos[i]
+            fallbacks[i] = 0
+            memo_m[:] = -1
+            if n_sel == 0:
+                # First step: every candidate space is one-dimensional.
+                for c in range(n_cand):
+                    cnt = walk_sorted(cs[c], c_order[c], c_pos[c, i], k, True, dv, di)
+                    s = select_neighbours(
+                        dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
+                    )
+                    tot = _ranks_in_target(
+                        ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t, memo_m, memo_r
+                    )
+                    fwd[i, c] = tot / k
+                continue
+            have_ds = False
+            p_s = 0
+            if n_sel == 1:
+                p_s = s_pos[i]
+            else:
+                sq_dist_row(st, i, d_s)
+                d_s[i] = np.inf  # i is never its own neighbour
+                have_ds = True
+            nb = _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, bv, bi, tv, ti)
+            above = -1.0
+            refilled = False
+            for c in range(n_cand):
+                xc = ct[c]
+                cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top, above)
+                if cnt < 0 and not refilled and n_buf_max > n_buf:
+                    # First failure in this row: a longer buffer for it, then retry. With
+                    # |S| = 1 a longer walk; beyond, every d_S up to twice the k-th distance
+                    # just found (one pass of compares), unless that is too many.
+                    refilled = True
+                    if n_sel == 1:
+                        nb = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+                    else:
+                        thr = 2.0 * top[k - 1]
+                        got = collect_below(d_s, i, thr, n_buf_max, bv, bi, tv, ti)
+                        if got >= 0:
+                            nb = got
+                            above = thr
+                    cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top, above)
+                if cnt >= 0:
+                    s = select_neighbours(
+                        dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
+                    )
+                else:
+                    # The bound failed: full scan, exactly as the brute-force kernel.
+                    fallbacks[i] += 1
+                    if not have_ds:
+                        sq_dist_row(st, i, d_s)
+                        d_s[i] = np.inf
+                        have_ds = True
+                    xci = xc[i]
+                    for m in range(n):
+                        u = xc[m] - xci
+                        d[m] = d_s[m] + u * u
+                    s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
+                tot = _ranks_in_target(
+                    ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t, memo_m, memo_r
+                )
+                fwd[i, c] = tot / k
+            if not record:
+                continue
+            # Delta(X_S -> y): the neighbours in S are the head of the buffer.
+            cnt = pruned_scan(bv, bi, nb, nb >= n - 1, ys, False, i, k, dv, di, top, above)
+            if cnt >= 0:
+                s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+            else:
+                fallbacks[i] += 1
+                if not have_ds:
+                    sq_dist_row(st, i, d_s)
+                    d_s[i] = np.inf
+                    have_ds = True
+                s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
+            tot = _ranks_in_target(
+                ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t, memo_m, memo_r
+            )
+            rec_st[i] = tot / k
+            # Delta(y -> X_S): target neighbours from the sorted target, ranks in S.
+            cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)
+            s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)
+            if n_sel == 1:
+                xi = ss[p_s]
+                tot = 0.0
+                for q in range(s):
+                    m = idx[q]
+                    u = ss[s_pos[m]] - xi
+                    tot += w[q] * rank_sorted(ss, s_order, p_s, u * u, m, tie_random, prio_s)
+            else:
+                tot = weighted_rank(d_s, i, idx, w, s, tie_random, prio_s, rrow)
+            rec_ts[i] = tot / k

@@ -1,0 +1,189 @@
+"""The pruned supervised greedy path (skii/_pruned_kernels.py) against brute force.
+
+Three references: the numpy brute force written from the definition
+(tests/reference_imbalance.py), the brute-force numba kernels it replaces (switched back on
+through ``skii._imbalance._PRUNED``), and numpy for the one-dimensional helpers. Tiny
+pruning buffers force the bound to fail, so the fallback full scan is exercised too.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference_imbalance import greedy_path
+
+from skii import _imbalance, _kernels, _pruned_kernels, _pruned_path, imbalance_path
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+def _brute_path(monkeypatch, *args, **kwargs):
+    with monkeypatch.context() as m:
+        m.setattr(_imbalance, "_PRUNED", False)
+        return imbalance_path(*args, **kwargs)
+
+
+def _tiny_buffers(monkeypatch, small, large):
+    monkeypatch.setattr(
+        _pruned_path, "_buffer_sizes", lambda n, k, n_sel: (min(n - 1, small), min(n - 1, large))
+    )
+
+
+def _assert_same_path(got: pd.DataFrame, want: pd.DataFrame):
+    assert got["feature"].tolist() == want["feature"].tolist()
+    cols = ["delta_subset_to_target", "delta_target_to_subset", "objective"]
+    np.testing.assert_allclose(got[cols].to_numpy(), want[cols].to_numpy(), rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- 1-D helpers
+def test_walk_and_rank_in_sorted_column_match_counting():
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(size=60), 1)  # many exact ties
+    x[:5] = x[0]  # duplicated values
+    vals, order, pos = (a[0] for a in _pruned_path.sorted_columns(x[None, :]))
+    prio = rng.permutation(60).astype(np.int64)
+    dv = np.empty(60)
+    di = np.empty(60, dtype=np.int64)
+    for i in range(60):
+        d = (x - x[i]) ** 2
+        cnt = _pruned_kernels.walk_sorted(vals, order, pos[i], 3, True, dv, di)
+        # Non-decreasing distances, each the computed one, and every tie at the 3rd kept.
+        assert np.all(np.diff(dv[:cnt]) >= 0) and np.array_equal(dv[:cnt], d[di[:cnt]])
+        others = np.delete(np.arange(60), i)
+        assert cnt == np.sum(d[others] <= np.sort(d[others])[2])
+        for j in (0, 7, 59):
+            if j == i:
+                continue
+            for tie_random in (False, True):
+                got = _pruned_kernels.rank_sorted(vals, order, pos[i], d[j], j, tie_random, prio)
+                want = _kernels.rank_by_counting(d, i, j, tie_random, prio)
+                assert got == want
+
+
+def test_smallest_sorted_both_strategies():
+    rng = np.random.default_rng(1)
+    d = rng.integers(0, 30, size=500).astype(float)  # heavy ties
+    d[17] = np.inf
+    for nb in (5, 90, 300):  # insertion (short) and threshold passes (long)
+        bv, bi = np.empty(nb), np.empty(nb, dtype=np.int64)
+        tv, ti = np.empty(2 * nb), np.empty(2 * nb, dtype=np.int64)
+        _pruned_kernels.smallest_sorted(d, 17, nb, bv, bi, tv, ti)
+        assert np.array_equal(bv, np.sort(np.delete(d, 17))[:nb])
+        assert np.array_equal(d[bi], bv) and len(set(bi.tolist())) == nb and 17 not in bi
+        outside = np.setdiff1d(np.delete(np.arange(500), 17), bi)
+        assert np.all(d[outside] >= bv[-1])
+
+
+# --------------------------------------------------------------------------- whole paths
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_path_matches_numpy_reference(rng, k):
+    x = rng.normal(size=(40, 5))
+    x[30:] = x[:10]  # duplicated rows
+    y = x[:, 1] - 0.8 * x[:, 4] ** 2 + 0.1 * rng.normal(size=40)
+    groups = np.repeat([0, 1], [18, 22])
+    path = imbalance_path(x, y, n_neighbors=k, groups=groups, n_features_to_select=4)
+    order, fwd, bwd, _ = greedy_path(x, y, 4, k, groups)
+    assert path["feature"].tolist() == order
+    np.testing.assert_allclose(path["delta_subset_to_target"], fwd, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(path["delta_target_to_subset"], bwd, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_integer_ties_and_class_labels_match_numpy_reference(rng, k):
+    x = rng.integers(0, 3, size=(36, 4)).astype(float)
+    labels = (x[:, 0] + x[:, 2] > 2).astype(float)  # two classes: heavy target ties
+    path = imbalance_path(x, labels, n_neighbors=k, n_features_to_select=3)
+    order, fwd, bwd, _ = greedy_path(x, labels, 3, k)
+    assert path["feature"].tolist() == order
+    np.testing.assert_allclose(path["delta_subset_to_target"], fwd, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(path["delta_target_to_subset"], bwd, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("ties", ["average", "random"])
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_path_equals_brute_force_kernel_with_fallbacks(monkeypatch, rng, k, ties):
+    n = 160
+    x = rng.normal(size=(n, 6))
+    x[:, 2] = np.round(x[:, 2])  # integer ties in one column
+    x[:, 4] = 7.0  # constant: appended last
+    x[n // 2 :] = x[: n // 2]  # duplicated rows
+    y = np.round(x[:, 0] + x[:, 1] * x[:, 3], 1)
+    groups = np.repeat([0, 1, 2], [50, 50, 60])
+    kw = {"n_neighbors": k, "groups": groups, "ties": ties, "random_state": 5}
+    with pytest.warns(UserWarning, match="constant"):
+        want = _brute_path(monkeypatch, x, y, **kw)
+    for small, large in [(1, 1), (2, 6), (40, 40)]:
+        _tiny_buffers(monkeypatch, small, large)
+        with pytest.warns(UserWarning, match="constant"):
+            got = imbalance_path(x, y, **kw)
+        _assert_same_path(got, want)
+        assert got["feature"].iloc[-1] == 4
+
+
+def test_high_variance_candidate_defeats_pruning_and_falls_back(monkeypatch):
+    rng = np.random.default_rng(2)
+    n = 400
+    x = rng.normal(size=(n, 4))
+    x[:, 3] *= 1e4  # its neighbours in S + 3 are far away in S: the bound fails
+    y = x[:, 0] + 0.1 * x[:, 1]
+    _tiny_buffers(monkeypatch, 32, 64)  # the default long buffer would hold every row
+    ysorted = _pruned_path.prepare_group(y)
+    z = np.zeros(n, dtype=np.int64)
+    counts = []
+    for cand in ([3], [2]):
+        *_, n_fallbacks = _pruned_path.group_step(x, ysorted, [0, 1], cand, 1, False, z, z, True)
+        counts.append(n_fallbacks)
+    assert counts[0] > n // 2 and counts[0] > 10 * counts[1]
+    want = _brute_path(monkeypatch, x, y, n_features_to_select=4)
+    _assert_same_path(imbalance_path(x, y, n_features_to_select=4), want)
+
+
+def test_multi_output_target_uses_brute_force_and_matches_reference(rng):
+    x = rng.normal(size=(40, 4))
+    y = np.column_stack([x[:, 0], x[:, 2] ** 2])
+    path = imbalance_path(x, y, n_features_to_select=3)
+    order, fwd, bwd, _ = greedy_path(x, y, 3)
+    assert path["feature"].tolist() == order
+    np.testing.assert_allclose(path["delta_subset_to_target"], fwd, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(path["delta_target_to_subset"], bwd, rtol=0, atol=1e-12)
+
+
+def test_tol_stop_and_recorded_rows_match_brute_force(monkeypatch, rng):
+    x = rng.normal(size=(200, 6))
+    y = x[:, 0] + 0.3 * x[:, 5]
+    want = _brute_path(monkeypatch, x, y, tol=0.01)
+    got = imbalance_path(x, y, tol=0.01)
+    assert 1 <= len(got) < 6
+    _assert_same_path(got, want)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(5, 50),
+    d=st.integers(2, 4),
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(1, 4),
+    integer=st.booleans(),
+    buffers=st.sampled_from([(1, 1), (2, 5), (64, 64)]),
+)
+def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers):
+    r = np.random.default_rng(seed)
+    if integer:
+        x = r.integers(-2, 3, size=(n, d)).astype(float)
+        y = r.integers(-1, 2, size=n).astype(float)
+    else:
+        x = r.normal(size=(n, d))
+        y = x[:, 0] * r.normal() + r.normal(size=n)
+    k = min(k, n - 1)
+    mp = pytest.MonkeyPatch()
+    try:
+        want = _brute_path(mp, x, y, n_neighbors=k)
+        _tiny_buffers(mp, *buffers)
+        got = imbalance_path(x, y, n_neighbors=k)
+    finally:
+        mp.undo()
+    _assert_same_path(got, want)
