@@ -15,6 +15,7 @@ from ._imbalance import (
     path_columns,
 )
 from ._selector import InformationImbalanceSelector
+from ._shared_paths import leave_one_group_out_paths
 from ._version import __version__
 from ._weighting import InformationImbalanceWeighting, differentiable_imbalance
 
@@ -27,6 +28,7 @@ __all__ = [
     "imbalance_path",
     "information_imbalance",
     "information_imbalances",
+    "leave_one_group_out_paths",
     "path_columns",
     "__version__",
 ]

@@ -15,8 +15,11 @@ Conventions (as in the paper unless stated):
 * A constant column has no Pearson r; it is reported as 0 and flagged (``constant``).
 * Fig. 7 (leave-one-configuration-out regression): for every held-out configuration the
   scaler, every feature selection and the OLS weights see only the training
-  configurations. Unlike the paper's code (which picked the supervised-II features with the
-  test configuration's own propensity) nothing about the held-out configuration leaks in.
+  configurations (information-imbalance selection on features z-scored within each
+  training configuration). The paper's code picked the supervised-II features with the
+  test configuration's own propensity; that protocol is the extra method
+  ``ii_supervised_paper``, and the held-out ``ii_supervised`` lets nothing of the held-out
+  configuration leak in.
 * Lasso selection: the Lasso path (``sklearn.linear_model.lars_path``, exact knots) is
   scanned for the largest alpha with exactly d non-zero weights; if no alpha gives exactly
   d, the d largest |coef| at the next knot with more than d non-zeros are taken. The d
@@ -760,6 +763,7 @@ def _loco_fold(
     baseline_max_rows,
     seed,
     selection_hook,
+    ii_orders,
     paper_order=None,
 ):
     from sklearn.feature_selection import mutual_info_regression
@@ -783,25 +787,9 @@ def _loco_fold(
     orders: dict[str, list[int]] = {}
     records = []
 
-    def ii_order(mode):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            path = skii.imbalance_path(
-                Xtr,
-                ytr if mode == "supervised" else None,
-                mode=mode,
-                n_features_to_select=max_d,
-                n_neighbors=n_neighbors,
-                ties=ties,
-                groups=gtr,
-                random_state=seed,
-            )
-        return [int(f) for f in path["feature"]]
-
-    if "ii_supervised" in methods:
-        orders["ii_supervised"] = ii_order("supervised")
-    if "ii_unsupervised" in methods:
-        orders["ii_unsupervised"] = ii_order("unsupervised")
+    for mode in ("supervised", "unsupervised"):
+        if f"ii_{mode}" in methods:
+            orders[f"ii_{mode}"] = list(ii_orders[mode])
     if "ii_supervised_paper" in methods:
         # The authors' protocol: the features are chosen with the held-out configuration's
         # own propensity (its Fig. 5 path, z-scored within it); only OLS is held out.
@@ -849,6 +837,36 @@ def _loco_fold(
     return records
 
 
+def _ii_orders(st, methods, max_d, n_neighbors, ties, seed, n_jobs) -> dict:
+    """{mode: {held-out configuration: feature order}} of the held-out II selections.
+
+    Each fold's path is the greedy path over its training configurations, with features
+    and propensity z-scored within each configuration (as Figs. 5-6; no statistic of the
+    held-out configuration enters). A configuration's imbalances then do not depend on
+    the fold, so :func:`skii.leave_one_group_out_paths` computes all folds together,
+    sharing the per-configuration work while their paths agree.
+    """
+    import skii
+
+    modes = [m for m in ("supervised", "unsupervised") if f"ii_{m}" in methods]
+    if not modes:
+        return {}
+    Xz = zscore_per_group(st.X, st.groups)
+    yz = zscore_per_group(st.y, st.groups)
+    out = {}
+    for mode in modes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            paths = skii.leave_one_group_out_paths(
+                Xz, yz if mode == "supervised" else None, groups=st.groups, mode=mode,
+                n_features_to_select=max_d, n_neighbors=n_neighbors, ties=ties,
+                random_state=seed, n_jobs=n_jobs,
+            )
+        out[mode] = {c: [int(f) for f in g["feature"]]
+                     for c, g in paths.groupby("left_out_group", sort=False)}
+    return out
+
+
 def _stable_hash(value) -> int:
     """A process-independent integer for a configuration id (seeding only)."""
     import zlib
@@ -874,10 +892,11 @@ def loco_regression(
     """Leave-one-configuration-out linear regression of the propensity (paper Fig. 7).
 
     For every configuration c: fit a ``StandardScaler`` on the other configurations, select
-    features on them with each method (information-imbalance selection uses
-    ``groups=`` = their configuration ids, so imbalances are computed within
-    configurations as in the paper), fit OLS on the first d features, predict c, and record
-    |Pearson(prediction, truth)| for d = 1..max_d.
+    features on them with each method, fit OLS on the first d features, predict c, and
+    record |Pearson(prediction, truth)| for d = 1..max_d. Information-imbalance selection
+    computes imbalances within configurations (``groups=`` their ids, as in the paper) on
+    features z-scored within each configuration (as Figs. 5-6), so every fold reuses the
+    per-configuration imbalances of the others (:func:`skii.leave_one_group_out_paths`).
 
     Parameters
     ----------
@@ -937,6 +956,7 @@ def loco_regression(
     if n_random_draws < 1:
         raise ValueError("n_random_draws must be at least 1")
     max_d = min(int(max_d), st.n_features)
+    ii_orders = _ii_orders(st, methods, max_d, n_neighbors, ties, seed, n_jobs)
     nt = _threads_per_worker(n_jobs)
     jobs = (
         delayed(call_with_threads)(
@@ -955,6 +975,7 @@ def loco_regression(
             baseline_max_rows=baseline_max_rows,
             seed=seed,
             selection_hook=selection_hook,
+            ii_orders={m: o[c] for m, o in ii_orders.items()},
             paper_order=None if paper_orders is None else paper_orders.get(c),
         )
         for c in st.configurations

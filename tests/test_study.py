@@ -261,13 +261,16 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
     import skii
 
     seen = []
-    real_path = skii.imbalance_path
+    real_paths = skii.leave_one_group_out_paths
 
-    def recording_path(X, y=None, **kw):
-        seen.append((len(X), set(np.asarray(kw["groups"]).tolist())))
-        return real_path(X, y, **kw)
+    def recording_paths(X, y=None, **kw):
+        out = real_paths(X, y, **kw)
+        # Each fold's path is exactly imbalance_path over its training groups only
+        # (tests/test_shared_paths.py); here: one fold per configuration, none missing.
+        seen.append((kw["mode"], sorted(out["left_out_group"].unique())))
+        return out
 
-    monkeypatch.setattr(skii, "imbalance_path", recording_path)
+    monkeypatch.setattr(skii, "leave_one_group_out_paths", recording_paths)
     hook_calls = []
     # Every method but the paper protocol, which selects on the held-out configuration
     # by design (checked at the end).
@@ -276,15 +279,14 @@ def test_no_leakage_from_held_out_configuration(table, monkeypatch):
         table, max_d=3, n_random_draws=5, n_jobs=1, methods=held_out,
         selection_hook=lambda c, rows: hook_calls.append((c, rows)),
     )
-    assert len(seen) == 2 * 3  # supervised + unsupervised, 3 folds
-    for n_rows, groups in seen:
-        assert n_rows == 2 * 90 and len(groups) == 2
+    configs = sorted(table["configuration"].unique())
+    assert seen == [("supervised", configs), ("unsupervised", configs)]
     for c, rows in hook_calls:
         assert not (table["configuration"].to_numpy()[rows] == c).any()
 
     # Behavioural check: scramble the held-out configuration's propensity and features;
     # the features selected for that fold must not change.
-    monkeypatch.setattr(skii, "imbalance_path", real_path)
+    monkeypatch.setattr(skii, "leave_one_group_out_paths", real_paths)
     poisoned = table.copy()
     m = poisoned.configuration == "cnf0"
     rng = np.random.default_rng(9)

@@ -1,0 +1,218 @@
+"""Greedy paths of every leave-one-group-out fold at once, sharing the per-group work.
+
+With ``groups``, the greedy objective of a subset S is the mean over groups of each
+group's imbalance, and a group's imbalance depends only on its own rows. The folds of a
+leave-one-group-out cross-validation differ only in which group the mean leaves out, so
+while two folds have selected the same subset they need the same per-group candidate
+imbalances. :func:`leave_one_group_out_paths` computes them once per distinct subset (a
+step of G folds whose paths still agree costs one pass over the G groups instead of
+G - 1 passes per fold) and then takes each fold's own mean, its own argmin and its own
+recorded imbalances, so every fold's path is exactly the :func:`skii.imbalance_path` of
+its training groups.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from . import _pruned_path
+from ._imbalance import (
+    _MODES,
+    ConstantFeatureWarning,
+    _as_2d,
+    _candidate_deltas,
+    _check_common,
+    _delta_one_group,
+    _group_indices,
+    _map,
+    _transposed,
+    imbalance_path,
+    path_columns,
+)
+
+__all__ = ["leave_one_group_out_paths"]
+
+
+def leave_one_group_out_paths(
+    X,
+    y=None,
+    *,
+    groups,
+    mode: str = "supervised",
+    n_features_to_select: int,
+    n_neighbors: int = 1,
+    ties: str = "average",
+    random_state=None,
+    feature_names=None,
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """The greedy path of every leave-one-group-out fold, computed together.
+
+    For each group g, the result equals ``imbalance_path(X[groups != g], y[groups != g],
+    groups=groups[groups != g], ...)`` exactly; the per-group imbalances that several
+    folds need are computed once.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+        Target; required when ``mode="supervised"``.
+    groups : array-like of shape (n_samples,)
+        Group of each row; at least 2 groups.
+    mode, n_features_to_select, n_neighbors, ties, random_state, feature_names, n_jobs
+        As in :func:`imbalance_path`. Random ties draw each fold's tie-breaking
+        priorities separately, so there nothing can be shared and the folds are computed
+        one by one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`imbalance_path` tables of all folds stacked, with a leading
+        ``left_out_group`` column (the group label each fold leaves out).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skii import imbalance_path, leave_one_group_out_paths
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4))
+    >>> y = X[:, 2] + 0.5 * X[:, 0] + 0.1 * rng.normal(size=300)
+    >>> g = np.repeat([0, 1, 2], 100)
+    >>> paths = leave_one_group_out_paths(X, y, groups=g, n_features_to_select=2)
+    >>> paths.groupby("left_out_group")["feature"].apply(list).tolist()
+    [[2, 0], [2, 0], [2, 0]]
+    >>> one = imbalance_path(X[g != 1], y[g != 1], groups=g[g != 1], n_features_to_select=2)
+    >>> bool((paths[paths.left_out_group == 1].drop(columns="left_out_group")
+    ...       .reset_index(drop=True) == one).all().all())
+    True
+    """
+    k = _check_common(n_neighbors, ties)
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    X = _as_2d(X, "X")
+    n, p = X.shape
+    if mode == "supervised":
+        if y is None:
+            raise ValueError("supervised selection needs a target y (or use mode='unsupervised')")
+        target = _as_2d(y, "y")
+        if target.shape[0] != n:
+            raise ValueError(f"X and y have different numbers of rows: {n} and {target.shape[0]}")
+    else:
+        target = X
+    g = np.asarray(groups.to_numpy() if hasattr(groups, "to_numpy") else groups)
+    parts = _group_indices(g, n, k)
+    if len(parts) < 2:
+        raise ValueError(f"leave-one-group-out paths need at least 2 groups, got {len(parts)}")
+    labels = [g[part[0]] for part in parts]
+    if not 1 <= int(n_features_to_select) <= p:
+        raise ValueError(
+            f"n_features_to_select={n_features_to_select} must be between 1 and the number "
+            f"of features ({p})"
+        )
+    d = int(n_features_to_select)
+    names = [str(f) for f in feature_names] if feature_names is not None else None
+    if names is not None and len(names) != p:
+        raise ValueError(f"feature_names has {len(names)} names for {p} features")
+
+    # Columns constant within a group; a fold's constants are those of all its groups.
+    const_g = np.array([np.all(X[part] == X[part][0], axis=0) for part in parts])
+    folds = range(len(parts))
+    const = [np.all(np.delete(const_g, c, axis=0), axis=0) for c in folds]
+    if ties == "random" or any(p - int(cf.sum()) < d for cf in const):
+        # Nothing to share (random priorities differ per fold) or a fold would run out of
+        # candidates (constants are then appended): one imbalance_path per fold.
+        out = []
+        for c in folds:
+            train = np.flatnonzero(g != labels[c])
+            path = imbalance_path(
+                X[train], None if mode == "unsupervised" else target[train], mode=mode,
+                n_features_to_select=d, n_neighbors=k, groups=g[train], ties=ties,
+                random_state=random_state, feature_names=names, n_jobs=n_jobs,
+            )
+            path.insert(0, "left_out_group", labels[c])
+            out.append(path)
+        return pd.concat(out, ignore_index=True)
+
+    names = names or [f"x{j}" for j in range(p)]
+    if any(cf.any() for cf in const):
+        bad = sorted({names[j] for cf in const for j in np.flatnonzero(cf)})
+        warnings.warn(
+            f"{len(bad)} feature(s) ({', '.join(bad)}) are constant in every training group "
+            "of some fold: they are never candidates there.",
+            ConstantFeatureWarning,
+            stacklevel=2,
+        )
+    backward = mode == "unsupervised"
+    pruned = not backward and target.shape[1] == 1
+    zeros = [np.zeros(part.size, np.int64) for part in parts]
+    data = [(X[part], _transposed(target[part])) for part in parts]
+    ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt in data] if pruned else None
+    cache: dict[tuple, list] = {}
+
+    def per_group(S: tuple, last: bool) -> list:
+        """Per group: {column: position} of the candidates (every column not in S; none
+        after the last step), their forward and backward imbalances, and the recorded
+        (Delta(X_S -> target), Delta(target -> X_S))."""
+        if (S, last) in cache:
+            return cache[S, last]
+        cand = [] if last else [j for j in range(p) if j not in S]
+        if pruned:
+            tasks = [(xg, ys, list(S), cand, k, False, z, z, bool(S))
+                     for (xg, _), ys, z in zip(data, ysorted, zeros, strict=True)]
+            res = _map(_pruned_path.group_step, tasks, n_jobs)
+            out = [(r[0], np.full(len(cand), np.nan), r[1], r[2]) for r in res]
+        else:
+            tasks = [(_transposed(xg[:, list(S)]), _transposed(xg[:, cand]), tt, k, False, z, z,
+                      backward) for (xg, tt), z in zip(data, zeros, strict=True)]
+            res = _map(_candidate_deltas, tasks, n_jobs) if cand else \
+                [(np.empty(0), np.empty(0))] * len(data)
+            if S:
+                rec = _map(_delta_one_group,
+                           [(_transposed(xg[:, list(S)]), tt, k, False, z, z, True)
+                            for (xg, tt), z in zip(data, zeros, strict=True)], n_jobs)
+            else:
+                rec = [(math.nan, math.nan)] * len(data)
+            out = [(f, b, r[0], r[1]) for (f, b), r in zip(res, rec, strict=True)]
+        cache[S, last] = [(dict(zip(cand, range(len(cand)), strict=True)), *o) for o in out]
+        return cache[S, last]
+
+    selected = {c: [] for c in folds}
+    rows = {c: [] for c in folds}
+    for step in range(d + 1):
+        for c in folds:
+            S = tuple(sorted(selected[c]))
+            groups_c = [q for q in folds if q != c]
+            res = per_group(S, step == d)
+            if S:
+                # The recorded imbalances of S, mean over the fold's groups (as
+                # imbalance_path: the pruned pass records them, else an exact pass).
+                d_st = float(np.mean([res[q][3] for q in groups_c]))
+                d_ts = float(np.mean([res[q][4] for q in groups_c]))
+                last = rows[c][-1]
+                rows[c][-1] = last[:3] + (d_st, d_ts, (d_st + d_ts) / math.sqrt(2)
+                                          if backward else d_st)
+            if step == d:
+                continue
+            cand = [j for j in range(p) if j not in S and not const[c][j]]
+            idx = [res[0][0][j] for j in cand]
+            fwd = np.mean([res[q][1][idx] for q in groups_c], axis=0)
+            if backward:
+                obj = (fwd + np.mean([res[q][2][idx] for q in groups_c], axis=0)) / math.sqrt(2)
+            else:
+                obj = fwd
+            chosen = cand[int(np.argmin(obj))]  # first minimum: lowest column index
+            selected[c].append(chosen)
+            rows[c].append((len(selected[c]), chosen, names[chosen], math.nan, math.nan,
+                            math.nan))
+    to, fro = path_columns(mode)
+    frames = []
+    for c in folds:
+        path = pd.DataFrame(rows[c], columns=["n_features", "feature", "feature_name", to, fro,
+                                              "objective"])
+        path.insert(0, "left_out_group", labels[c])
+        frames.append(path)
+    return pd.concat(frames, ignore_index=True)
