@@ -30,7 +30,7 @@ Stages (each cached in OUT/cache; run the same command again to resume after a s
 Scales:
   quick   (default) N = 400, 4 configurations x 10 trajectories, T = 1.0, delta = 0.2,
           4e4 equilibration sweeps (~30 tau_alpha):
-          99 s on a first run (numba compiles its kernels), 43 s once they are cached
+          104 s on a first run (numba compiles its kernels), 44 s once they are cached
           (measured on 2 cores). T = 1.0 is far above the glass regime (weak dynamic
           heterogeneity), so this checks the machinery, not the physics.
   paper   the paper's size, N = 4000, 10 configurations x 30 trajectories, at the
@@ -43,9 +43,10 @@ Scales:
           swap-MC equilibration): 1.4e10 trial moves, measured 2646 s with --n-jobs 2
           on 2 shared cores.
   tiny    N = 128, 3 x 3, T = 2: seconds; for tests (numbers are meaningless).
-  --from-bundled skips stages 1-3 and analyses the packaged dataset: no simulation, a
-          few minutes on 2 cores (10 x 1290 particles; the leave-one-configuration-out
-          information-imbalance selection dominates; --max-d 5 makes it faster).
+  --from-bundled skips stages 1-3 and analyses the packaged dataset: no simulation;
+          233 s on a first run on 2 cores (numba compiling; thermal and inherent
+          structures, 10 x 1290 particles; the leave-one-configuration-out selections
+          dominate; --structure thermal halves it, --max-d 5 shortens it further).
 """
 
 EPILOG = """\
