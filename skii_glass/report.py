@@ -462,14 +462,19 @@ def _order_text(values: Mapping[str, float | None]) -> str:
     return " > ".join(f"{k} ({v:.3f})" for k, v in present)
 
 
+def _cell(text) -> str:
+    """A markdown table cell: a literal "|" (as in |r|) would split the cell."""
+    return str(text).replace("|", "\\|")
+
+
 def _markdown_table(df: pd.DataFrame) -> str:
     cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(_cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     for _, row in df.iterrows():
         cells = []
         for c in cols:
             v = row[c]
-            cells.append(_fmt(v) if isinstance(v, float) else str(v))
+            cells.append(_fmt(v) if isinstance(v, float) else _cell(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -539,7 +544,7 @@ def _text_run(t: _Text) -> list[str]:
                   "published), N = 4000, 10 configurations, 30 trajectories"),
     ]
     lines = ["## Run\n", "| quantity | value |\n|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in rows]
     lines.append("")
     ref_tau = None
     if isinstance(T, int | float):
@@ -606,7 +611,7 @@ def _text_noise(t: _Text) -> list[str]:
         ("|r| explained by species alone", sp),
     ]
     lines.append("| quantity | value |\n|---|---|")
-    lines += [f"| {k} | {_num(v, 3)} |" for k, v in rows]
+    lines += [f"| {_cell(k)} | {_num(v, 3)} |" for k, v in rows]
     lines.append("")
     return lines
 
