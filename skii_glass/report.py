@@ -866,10 +866,14 @@ def _text_fig7(t: _Text) -> list[str]:
     rs = t.results.regression_summary
     top, scatter = float(rs["mean"].max()), float(rs["std"].mean())
     if top < 0.45:
+        noise = (f" (its noise ceiling is {t.ceiling:.2f}, so trajectory noise is not what "
+                 "limits it)" if t.ceiling and t.ceiling > 2 * top else
+                 " and noisy" if t.ceiling is None else
+                 f" (noise ceiling {t.ceiling:.2f})")
         add(f"- Every curve stays below {top:.2f}, far from the paper's ~0.7, and the mean "
             f"fold-to-fold standard deviation is {scatter:.3f}: here the propensity is only "
-            "weakly set by the local structure (and noisy), so differences between methods "
-            "smaller than that scatter are not resolved.")
+            f"weakly set by these descriptors of the local structure{noise}, so differences "
+            "between methods smaller than that scatter are not resolved.")
     add("")
     return lines
 
@@ -915,8 +919,10 @@ def _text_why(t: _Text) -> list[str]:
         f"* Temperature and statistics: T = {t.T}, N = {meta.get('n_particles')}, "
         f"{summary['n_configurations']} configurations, {meta.get('n_trajectories')} "
         "trajectories, versus N = 4000, 10 configurations, 30 trajectories at a temperature "
-        "the paper does not state. Fewer trajectories leave more noise in the propensity, "
-        "which caps every |r| (see the noise ceiling).")
+        "the paper does not state."
+        + (" Fewer trajectories leave more noise in the propensity, which caps every |r| "
+           "(see the noise ceiling)." if isinstance(meta.get("n_trajectories"), int)
+           and meta["n_trajectories"] < 30 else ""))
     n_part = meta.get("n_particles")
     if isinstance(n_part, int) and n_part < 4000:
         lines.append(
