@@ -127,6 +127,23 @@ def _group_indices(groups, n_samples: int, n_neighbors: int) -> list[np.ndarray]
     return parts
 
 
+def _path_spaces(X, y, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validated X and the target space of a greedy path: y when supervised, X itself
+    when unsupervised."""
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    X = _as_2d(X, "X")
+    if mode != "supervised":
+        return X, X
+    if y is None:
+        raise ValueError("supervised selection needs a target y (or use mode='unsupervised')")
+    target = _as_2d(y, "y")
+    if target.shape[0] != X.shape[0]:
+        raise ValueError(f"X and y have different numbers of rows: {X.shape[0]} and "
+                         f"{target.shape[0]}")
+    return X, target
+
+
 def _check_common(n_neighbors, ties) -> int:
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int | np.integer):
         raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
@@ -385,18 +402,8 @@ def imbalance_path(
     [2, 0]
     """
     k = _check_common(n_neighbors, ties)
-    if mode not in _MODES:
-        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    X = _as_2d(X, "X")
+    X, target = _path_spaces(X, y, mode)
     n, p = X.shape
-    if mode == "supervised":
-        if y is None:
-            raise ValueError("supervised selection needs a target y (or use mode='unsupervised')")
-        target = _as_2d(y, "y")
-        if target.shape[0] != n:
-            raise ValueError(f"X and y have different numbers of rows: {n} and {target.shape[0]}")
-    else:
-        target = X
     if n_features_to_select is None:
         n_features_to_select = p
     if not 1 <= int(n_features_to_select) <= p:

@@ -21,14 +21,13 @@ import pandas as pd
 
 from . import _pruned_path
 from ._imbalance import (
-    _MODES,
     ConstantFeatureWarning,
-    _as_2d,
     _candidate_deltas,
     _check_common,
     _delta_one_group,
     _group_indices,
     _map,
+    _path_spaces,
     _transposed,
     imbalance_path,
     path_columns,
@@ -91,18 +90,8 @@ def leave_one_group_out_paths(
     True
     """
     k = _check_common(n_neighbors, ties)
-    if mode not in _MODES:
-        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    X = _as_2d(X, "X")
+    X, target = _path_spaces(X, y, mode)
     n, p = X.shape
-    if mode == "supervised":
-        if y is None:
-            raise ValueError("supervised selection needs a target y (or use mode='unsupervised')")
-        target = _as_2d(y, "y")
-        if target.shape[0] != n:
-            raise ValueError(f"X and y have different numbers of rows: {n} and {target.shape[0]}")
-    else:
-        target = X
     g = np.asarray(groups.to_numpy() if hasattr(groups, "to_numpy") else groups)
     parts = _group_indices(g, n, k)
     if len(parts) < 2:

@@ -357,7 +357,7 @@ def test_parse_species_map_errors():
     import argparse
 
     for bad in ("1A", "1=", "=A", "1=A,,2=B"):
-        with pytest.raises(argparse.ArgumentTypeError, match="LABEL=SPECIES"):
+        with pytest.raises(argparse.ArgumentTypeError, match="LABEL=species"):
             parse_species_map(bad)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-SPECIES_MAP_HELP = (
+MAP_HELP = (
     "species of the file's labels, e.g. 1=A,2=B,3=C (LAMMPS types) or H=A,He=B,Li=C (a "
     "file ase wrote from ours); default: the model's species names as they are, and "
     "numeric types 1, 2, ... in the model's order"
@@ -28,7 +28,7 @@ def parse_species_map(text: str) -> dict[str, str]:
         label, sep, name = (part.strip() for part in item.partition("="))
         if not sep or not label or not name:
             raise argparse.ArgumentTypeError(
-                f"expected LABEL=SPECIES[,LABEL=SPECIES...], e.g. 1=A,2=B, got {text!r}"
+                f"expected LABEL=species[,LABEL=species...], e.g. 1=A,2=B, got {text!r}"
             )
         if label in mapping:
             raise argparse.ArgumentTypeError(f"label {label!r} is mapped twice in {text!r}")
@@ -38,4 +38,4 @@ def parse_species_map(text: str) -> dict[str, str]:
 
 def add_species_map(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--species-map", type=parse_species_map, default=None,
-                        metavar="LABEL=SPECIES,...", help=SPECIES_MAP_HELP)
+                        metavar="LABEL=species,...", help=MAP_HELP)

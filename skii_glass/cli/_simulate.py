@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._inputs import SPECIES_MAP_HELP, parse_species_map
+from ._inputs import MAP_HELP, parse_species_map
 
 HELP = "equilibrate a glass-former by Monte Carlo and record a trajectory"
 
@@ -83,7 +83,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "instead of a melted random lattice; --preset/--n-particles are then "
                         "taken from it")
     p.add_argument("--species-map", type=parse_species_map, default=None,
-                   metavar="LABEL=SPECIES,...", help=f"with --start: {SPECIES_MAP_HELP}")
+                   metavar="LABEL=species,...", help=f"with --start: {MAP_HELP}")
     p.add_argument("--temperature", "-T", type=float, required=True, metavar="T",
                    help="temperature k_B T / eps_AA (> 0)")
     p.add_argument("--equilibration-sweeps", type=int, default=0, metavar="S",
