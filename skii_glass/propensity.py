@@ -250,6 +250,24 @@ def _reduce_trajectory(
     return disp_cr, disp, bb, fs
 
 
+def _ensemble_arrays(results, times, k) -> dict:
+    """The ensemble fields of a PropensityResult from per-trajectory reductions
+    (``(dr_CR, dr, bond_breaking, fs_cr, ...)`` each): per-trajectory stacks and their means."""
+    disp_cr = np.stack([r[0] for r in results])
+    disp = np.stack([r[1] for r in results])
+    bb = np.stack([r[2] for r in results])
+    return {
+        "times": times,
+        "displacement": disp_cr.mean(axis=0),
+        "displacement_plain": disp.mean(axis=0),
+        "bond_breaking": bb.mean(axis=0),
+        "per_trajectory_displacement": disp_cr,
+        "per_trajectory_bond_breaking": bb,
+        "fs_cr": np.stack([r[3] for r in results]),
+        "k": float(k),
+    }
+
+
 def iso_configurational(
     config: Configuration,
     temperature: float,
@@ -393,18 +411,8 @@ def iso_configurational(
         if bar is not None:
             bar.close()
 
-    disp_cr = np.stack([r[0] for r in results])
-    disp = np.stack([r[1] for r in results])
-    bb = np.stack([r[2] for r in results])
     return PropensityResult(
-        times=t,
-        displacement=disp_cr.mean(axis=0),
-        displacement_plain=disp.mean(axis=0),
-        bond_breaking=bb.mean(axis=0),
-        per_trajectory_displacement=disp_cr,
-        per_trajectory_bond_breaking=bb,
-        fs_cr=np.stack([r[3] for r in results]),
-        k=float(k),
+        **_ensemble_arrays(results, t, k),
         energy_per_particle=np.array([r[4] for r in results]),
         acceptance=np.array([r[5] for r in results]),
         config=config.copy(),
@@ -525,19 +533,9 @@ def propensity_from_trajectories(
         pos = traj.positions[[0, *idx]]
         results.append(_reduce_trajectory(pos, config, neighbors, bond_nl, break_cutoff,
                                           float(k)))
-    disp_cr = np.stack([r[0] for r in results])
-    disp = np.stack([r[1] for r in results])
-    bb = np.stack([r[2] for r in results])
     nan = np.full(len(results), np.nan)
     return PropensityResult(
-        times=t,
-        displacement=disp_cr.mean(axis=0),
-        displacement_plain=disp.mean(axis=0),
-        bond_breaking=bb.mean(axis=0),
-        per_trajectory_displacement=disp_cr,
-        per_trajectory_bond_breaking=bb,
-        fs_cr=np.stack([r[3] for r in results]),
-        k=float(k),
+        **_ensemble_arrays(results, t, k),
         energy_per_particle=nan,
         acceptance=nan.copy(),
         config=config,
