@@ -185,6 +185,9 @@ def _n_chunks() -> int:
 
 def _delta_one_group(at, bt, k, tie_random, prio_a, prio_b, both=False):
     """Delta(A -> B) of one group, or (Delta(A -> B), Delta(B -> A)) with ``both``."""
+    if _PRUNED and at.shape[0] == 1 and bt.shape[0] == 1:
+        # One feature against a 1-D target (e.g. each descriptor against a propensity).
+        return _pruned_path.one_dimensional_deltas(at, bt, k, tie_random, prio_a, prio_b, both)
     n = at.shape[1]
     rows_ab = np.empty(n)
     rows_ba = np.empty(n if both else 1)

@@ -88,3 +88,17 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record):
     else:
         d_st = d_ts = math.nan
     return d_fwd, d_st, d_ts, int(fallbacks.sum())
+
+
+def one_dimensional_deltas(at, bt, k, tie_random, prio_a, prio_b, both):
+    """Delta(A -> B) (and Delta(B -> A) with ``both``) of one group when A and B are both
+    one-dimensional (``at``, ``bt`` of shape (1, n)): the first-step search of the path
+    (sorted walks and binary searches, O(N log N)) in place of the O(N^2) brute force, with
+    the same neighbours, ranks and priorities as :func:`skii._kernels.imbalance_rows`."""
+    a, b = at.reshape(-1, 1), bt.reshape(-1, 1)
+    ab = group_step(a, prepare_group(b[:, 0]), [], [0], k, tie_random, prio_a, prio_b, False)
+    if not both:
+        return float(ab[0][0])
+    ba = group_step(b, prepare_group(a[:, 0]), [], [0], k, tie_random, prio_b, prio_a, False)
+    return float(ab[0][0]), float(ba[0][0])
+
