@@ -344,6 +344,8 @@ def imbalance_path(
     mode: str = "supervised",
     n_features_to_select: int | None = None,
     tol: float | None = None,
+    beam_width: int = 1,
+    direction: str = "forward",
     n_neighbors: int = 1,
     groups=None,
     ties: str = "average",
@@ -373,7 +375,19 @@ def imbalance_path(
     n_features_to_select : int, default=None
         Length of the path; None means every feature.
     tol : float, default=None
-        Stop early once adding a feature lowers the objective by less than ``tol``.
+        Stop early once adding a feature lowers the objective by less than ``tol``
+        (backward: once removing one raises it by ``tol`` or more).
+    beam_width : int, default=1
+        Subsets of each size kept by the search: 1 is the greedy path; ``b > 1`` extends
+        each of the best ``b`` subsets of size d by every remaining feature and keeps the
+        best ``b`` subsets of size d + 1 (a beam search, DADApy's ``n_best``), which can
+        find subsets that only work together. Its best subsets of successive sizes need
+        not be nested.
+    direction : {"forward", "backward"}, default="forward"
+        ``"backward"`` starts from all features and removes, one at a time, the feature
+        whose removal raises the objective least (as
+        :class:`~sklearn.feature_selection.SequentialFeatureSelector`), down to
+        ``n_features_to_select`` (default: one feature).
     n_neighbors, groups, ties, random_state, n_jobs
         As in :func:`information_imbalance`; ``n_jobs`` spreads the groups, and the
         candidate features when there are fewer groups than workers, over joblib workers.
@@ -393,6 +407,16 @@ def imbalance_path(
         (Delta(X_S -> X)), ``delta_full_to_subset`` (Delta(X -> X_S)), objective = their
         symmetrised sum. :func:`path_columns` gives the two names for a mode.
 
+        With ``beam_width > 1`` or ``direction="backward"``: one row per size with the best
+        subset of that size, in the order the search visits the sizes (backward: all
+        features first), and a ``subset`` column, the tuple of its column indices (forward:
+        in the order they entered along that subset's own lineage, ``feature`` being the
+        last of them; backward: increasing, ``feature`` being the one removed from its
+        parent, missing for the full set; in a beam the parent need not be the previous
+        row's subset). Every candidate subset is evaluated exactly, its
+        distances summed in feature-index order; subsets tied on the objective are resolved
+        by the lexicographically smallest tuple of column indices.
+
     Examples
     --------
     >>> import numpy as np
@@ -404,6 +428,15 @@ def imbalance_path(
     >>> path["feature"].tolist()
     [2, 0]
     """
+    from ._search import check_search, search_path  # _search imports this module
+
+    if check_search(beam_width, direction):
+        return search_path(
+            X, y, mode=mode, n_features_to_select=n_features_to_select, tol=tol,
+            beam_width=beam_width, direction=direction, n_neighbors=n_neighbors,
+            groups=groups, ties=ties, random_state=random_state, feature_names=feature_names,
+            n_jobs=n_jobs, verbose=verbose,
+        )  # fmt: skip
     k = _check_common(n_neighbors, ties)
     X, target = _path_spaces(X, y, mode)
     n, p = X.shape
