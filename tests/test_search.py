@@ -5,6 +5,7 @@ import itertools
 import math
 import os
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,12 +76,18 @@ def test_wide_beam_is_exhaustive_at_every_size(mode):
     path = imbalance_path(X, y, mode=mode, beam_width=10, groups=groups)
     to, fro = path.columns[3], path.columns[4]
     assert path["n_features"].tolist() == [1, 2, 3, 4, 5]
+    every = {
+        s: _objective(X, target, s, groups, mode)
+        for d in range(1, 6)
+        for s in itertools.combinations(range(5), d)
+    }
     for d, row in zip(range(1, 6), path.itertuples(index=False), strict=True):
-        every = {
-            s: _objective(X, target, s, groups, mode) for s in itertools.combinations(range(5), d)
-        }
-        best = min(every, key=lambda s: every[s][0])
+        best = min((s for s in every if len(s) == d), key=lambda s: every[s][0])
         assert tuple(sorted(row.subset)) == best
+        if d > 1:
+            # Its lineage runs through its best sub-subset (every subset is in the beam).
+            parents = [tuple(c for c in best if c != j) for j in best]
+            assert tuple(sorted(row.subset[:-1])) == min(parents, key=lambda s: every[s][0])
         obj, fwd, bwd = every[best]
         assert row.objective == pytest.approx(obj, abs=1e-12)
         assert getattr(row, to) == pytest.approx(fwd, abs=1e-12)
@@ -150,6 +157,15 @@ def test_width_one_search_equals_the_greedy_path(kw):
     pd.testing.assert_frame_equal(
         imbalance_path(X, y, beam_width=1, direction="forward", **kw), greedy, check_exact=True
     )
+
+
+def test_joblib_workers_change_nothing():
+    X, y = _product_data(n=90, p=4)
+    groups = np.repeat([0, 1, 2], 30)
+    one = imbalance_path(X, y, beam_width=2, groups=groups)
+    with joblib.parallel_config(backend="threading"):
+        two = imbalance_path(X, y, beam_width=2, groups=groups, n_jobs=2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 
 def test_tol_stops_every_search_where_the_full_table_says():
