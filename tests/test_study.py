@@ -190,7 +190,8 @@ def test_lasso_select_falls_back_to_next_knot(monkeypatch):
             [0.0, 0.0, -1.0],
         ]
     )
-    monkeypatch.setattr(lm, "lars_path", lambda *a, **k: (np.array([3.0, 2.0, 1.0]), None, coefs))
+    fake = (np.array([3.0, 2.0, 1.0]), None, coefs)
+    monkeypatch.setattr(lm, "lars_path_gram", lambda *a, **k: fake)
     X = np.random.default_rng(0).normal(size=(20, 4))
     assert study.lasso_select(X, X[:, 0], 1).tolist() == [1]
     assert study.lasso_select(X, X[:, 0], 2).tolist() == [1, 3]  # top-2 |coef| at knot 3
