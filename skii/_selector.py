@@ -96,7 +96,7 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         imbalances and ``objective`` (see :func:`skii.imbalance_path`). Supervised:
         ``delta_subset_to_target`` and ``delta_target_to_subset`` (target = y);
         unsupervised: ``delta_subset_to_full`` and ``delta_full_to_subset`` (target = the
-        full X).
+        full X). Then their standard errors, ``<column>_std``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
