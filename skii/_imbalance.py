@@ -22,6 +22,9 @@ __all__ = ["information_imbalance", "information_imbalances", "imbalance_path", 
 
 _TIES = ("average", "random")
 _MAX_ABS = 1e150
+# A periodic column may hold values anywhere (the minimum image wraps them), but beyond
+# this many periods between two of its values u - P * rint(u / P) loses too many digits.
+_MAX_PERIODS = 1e8
 _MODES = ("supervised", "unsupervised")
 # The pruned supervised kernel (tests switch it off to compare with the brute-force one).
 _PRUNED = True
@@ -158,6 +161,63 @@ def _transposed(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a.T)
 
 
+def _check_periods(periods, xts, name: str, space: str):
+    """Validated periods of a space, one per column (None, NaN or 0: not periodic), from
+    its transposed per-group arrays ``xts``: a float array with 0 for the non-periodic
+    columns, or None when no column is periodic (the plain kernels then run)."""
+    if periods is None:
+        return None
+    n_feat = xts[0].shape[0]
+    try:
+        p = np.asarray(periods, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be numbers (None or NaN for a non-periodic column), got {periods!r}"
+        ) from None
+    if p.ndim == 0:
+        p = np.full(n_feat, float(p))  # one period for every column
+    if p.ndim != 1 or p.shape[0] != n_feat:
+        raise ValueError(
+            f"{name} must give one period per column of {space} ({n_feat}), got shape {p.shape}"
+        )
+    p = np.where(np.isnan(p), 0.0, p)
+    bad = np.flatnonzero((p < 0) | ~np.isfinite(p))
+    if bad.size:
+        raise ValueError(
+            f"{name} must be positive and finite (None, NaN or 0: not periodic); column "
+            f"{bad[0]} of {space} has {p[bad[0]]}"
+        )
+    if not (p > 0).any():
+        return None
+    span = np.max([xt.max(axis=1) - xt.min(axis=1) for xt in xts], axis=0)
+    far = np.flatnonzero((p > 0) & (span > _MAX_PERIODS * p))
+    if far.size:
+        j = far[0]
+        raise ValueError(
+            f"column {j} of {space} spans {span[j] / p[j]:.3g} periods of {p[j]}; wrap it "
+            "into one period first (e.g. np.mod): the minimum image would lose precision"
+        )
+    return np.ascontiguousarray(p)
+
+
+def _kernel_periods(*spaces) -> tuple:
+    """Trailing periods arguments of a kernel, from (transposed array, periods) pairs:
+    none at all when no space is periodic (the plain kernel), else one array per space
+    (zeros for a non-periodic one), so that numba compiles two versions, not one per
+    combination."""
+    if all(p is None for _, p in spaces):
+        return ()
+    return tuple(np.zeros(xt.shape[0]) if p is None else p for xt, p in spaces)
+
+
+def _sub_periods(periods, cols):
+    """The periods of some columns (None when none of them is periodic)."""
+    if periods is None:
+        return None
+    p = np.ascontiguousarray(periods[np.asarray(cols, dtype=np.intp)])
+    return p if (p > 0).any() else None
+
+
 def _priorities(rng, n: int) -> np.ndarray:
     return rng.permutation(n).astype(np.int64)
 
@@ -183,14 +243,19 @@ def _n_chunks() -> int:
     return 4 * numba.get_num_threads()
 
 
-def _delta_one_group(at, bt, k, tie_random, prio_a, prio_b, both=False, with_std=False):
+def _delta_one_group(
+    at, bt, k, tie_random, prio_a, prio_b, both=False, with_std=False, periods_a=None,
+    periods_b=None,
+):
     """Delta(A -> B) of one group, or (Delta(A -> B), Delta(B -> A)) with ``both``; with
-    ``with_std`` each value becomes a pair (value, standard error over the rows)."""
+    ``with_std`` each value becomes a pair (value, standard error over the rows).
+    ``periods_a`` / ``periods_b``: validated periods (see :func:`_check_periods`)."""
     n = at.shape[1]
     rows_ab = np.empty(n)
     rows_ba = np.empty(n if both else 1)
     _kernels.imbalance_rows(
-        at, bt, k, tie_random, prio_a, prio_b, both, _n_chunks(), rows_ab, rows_ba
+        at, bt, k, tie_random, prio_a, prio_b, both, _n_chunks(), rows_ab, rows_ba,
+        *_kernel_periods((at, periods_a), (bt, periods_b)),
     )
     scale = 2.0 / (n * n)
     if with_std:
@@ -250,6 +315,8 @@ def information_imbalance(
     random_state=None,
     n_jobs: int | None = None,
     return_std: bool = False,
+    periods=None,
+    target_periods=None,
 ) -> float | tuple[float, float]:
     """Information imbalance Delta(A -> B): how well A's neighbourhoods predict B's.
 
@@ -290,6 +357,15 @@ def information_imbalance(
         Rows share neighbours, so their contributions are not independent and the row
         error is optimistic (on Gaussian data with N = 200 it was about 1.5x below the
         spread of Delta over independent data sets): prefer groups when you have them.
+    periods : array-like of shape (n_features_A,) or float, default=None
+        One period per column of A for periodic features (angles, dihedrals, phases);
+        None, NaN or 0 marks a non-periodic column, and a single number applies to every
+        column. Differences along a periodic column are minimum-image,
+        ``u = a_m - a_i; u -= P * round(u / P)``, before they are squared and summed
+        over the columns (in column order); values may lie anywhere, not only in one
+        period.
+    target_periods : array-like of shape (n_features_B,) or float, default=None
+        The same for the columns of B.
 
     Returns
     -------
@@ -308,12 +384,32 @@ def information_imbalance(
     >>> value, err = information_imbalance(x[:, 1], y, return_std=True)
     >>> bool(0 < err < 0.05)
     True
+
+    The same angles in two conventions, [0, 2 pi) and [-pi, pi), are equivalent (Delta at
+    its minimum 2 / N) only once their columns are periodic:
+
+    >>> a = rng.uniform(-np.pi, np.pi, size=(200, 2))
+    >>> b = np.mod(a, 2 * np.pi)
+    >>> round(information_imbalance(b, a), 2)
+    0.09
+    >>> information_imbalance(b, a, periods=2 * np.pi, target_periods=2 * np.pi)
+    0.01
     """
     tasks = _group_tasks(A, B, n_neighbors, groups, ties, random_state)
+    pa, pb = _task_periods(tasks, periods, target_periods)
+    tasks = [t + (False, return_std, pa, pb) for t in tasks]
     if return_std:
-        res = _map(_delta_one_group, [t + (False, True) for t in tasks], n_jobs)
+        res = _map(_delta_one_group, tasks, n_jobs)
         return _combine_groups([r[0] for r in res], [r[1] for r in res])
     return float(np.mean(_map(_delta_one_group, tasks, n_jobs)))
+
+
+def _task_periods(tasks, periods, target_periods):
+    """Validated periods of A and B for the per-group tasks of :func:`_group_tasks`."""
+    return (
+        _check_periods(periods, [t[0] for t in tasks], "periods", "A"),
+        _check_periods(target_periods, [t[1] for t in tasks], "target_periods", "B"),
+    )
 
 
 def information_imbalances(
@@ -326,6 +422,8 @@ def information_imbalances(
     random_state=None,
     n_jobs: int | None = None,
     return_std: bool = False,
+    periods=None,
+    target_periods=None,
 ):
     """Both directions at once: ``(Delta(A -> B), Delta(B -> A))``.
 
@@ -356,22 +454,28 @@ def information_imbalances(
     """
     # Both directions share the two distance rows of every point: one kernel pass.
     tasks = _group_tasks(A, B, n_neighbors, groups, ties, random_state)
+    pa, pb = _task_periods(tasks, periods, target_periods)
+    tasks = [t + (True, return_std, pa, pb) for t in tasks]
     if return_std:
-        res = _map(_delta_one_group, [t + (True, True) for t in tasks], n_jobs)
+        res = _map(_delta_one_group, tasks, n_jobs)
         return tuple(
             _combine_groups([r[d][0] for r in res], [r[d][1] for r in res]) for d in (0, 1)
         )
-    res = _map(_delta_one_group, [t + (True,) for t in tasks], n_jobs)
+    res = _map(_delta_one_group, tasks, n_jobs)
     return float(np.mean([r[0] for r in res])), float(np.mean([r[1] for r in res]))
 
 
 # ----------------------------------------------------------------------------- greedy path
-def _candidate_deltas(st, ct, tt, k, tie_random, prio_s, prio_t, backward):
+def _candidate_deltas(
+    st, ct, tt, k, tie_random, prio_s, prio_t, backward, periods_s=None, periods_c=None,
+    periods_t=None,
+):
     n = ct.shape[1]
     fwd = np.empty((n, ct.shape[0]))
     bwd = np.empty((n, ct.shape[0])) if backward else np.empty((1, 1))
     _kernels.greedy_candidate_rows(
-        st, ct, tt, k, tie_random, prio_s, prio_t, backward, _n_chunks(), fwd, bwd
+        st, ct, tt, k, tie_random, prio_s, prio_t, backward, _n_chunks(), fwd, bwd,
+        *_kernel_periods((st, periods_s), (ct, periods_c), (tt, periods_t)),
     )
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)
@@ -402,6 +506,8 @@ def imbalance_path(
     feature_names=None,
     n_jobs: int | None = None,
     verbose: int = 0,
+    periods=None,
+    target_periods=None,
 ) -> pd.DataFrame:
     """Greedy forward selection by information imbalance; the whole path as a table.
 
@@ -432,6 +538,12 @@ def imbalance_path(
         Names for the ``feature_name`` column (default ``x0, x1, ...``).
     verbose : int, default=0
         Show a tqdm progress bar over steps when > 0.
+    periods : array-like of shape (n_features,) or float, default=None
+        One period per column of X for periodic features (None, NaN or 0: not periodic);
+        minimum-image differences, as in :func:`information_imbalance`. In unsupervised
+        mode they are also the periods of the target space (X itself).
+    target_periods : array-like of shape (n_targets,) or float, default=None
+        Periods of the columns of y (supervised mode only).
 
     Returns
     -------
@@ -478,6 +590,11 @@ def imbalance_path(
         raise ValueError(f"feature_names has {len(feature_names)} names for {p} features")
 
     parts = _group_indices(groups, n, k)
+    periods = _check_periods(periods, [X.T], "periods", "X")
+    if mode == "unsupervised":
+        target_periods = periods  # the target space is X itself
+    else:
+        target_periods = _check_periods(target_periods, [target.T], "target_periods", "y")
     const = _constant_columns(X, parts)
     if const.any():
         names = ", ".join(np.asarray(feature_names)[const])
@@ -498,8 +615,11 @@ def imbalance_path(
 
     # Supervised with a 1-D target: the exact pruned kernel (skii/_pruned_kernels.py), which
     # also yields each step's recorded imbalances in the next step's pass. Multi-output
-    # targets and the unsupervised mode: the brute-force kernel (skii/_kernels.py).
-    pruned = _PRUNED and not backward and target.shape[1] == 1
+    # targets, the unsupervised mode and periodic features or targets (the pruned kernel
+    # walks sorted columns, which has no meaning on a circle): the brute-force kernel
+    # (skii/_kernels.py).
+    periodic = periods is not None or target_periods is not None
+    pruned = _PRUNED and not backward and target.shape[1] == 1 and not periodic
     ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt, _, _ in per_group] if pruned else []
 
     selected: list[int] = []
@@ -531,7 +651,9 @@ def imbalance_path(
                 st = _transposed(xg[:, sorted(selected)])
                 for chunk in chunks:
                     ct = _transposed(xg[:, chunk])
-                    tasks.append((st, ct, tt, k, tie_random, ps, pt, backward))
+                    tasks.append((st, ct, tt, k, tie_random, ps, pt, backward,
+                                  _sub_periods(periods, sorted(selected)),
+                                  _sub_periods(periods, chunk), target_periods))
             res = _map(_candidate_deltas, tasks, n_jobs)
             fwd_g = [
                 np.concatenate([r[0] for r in res[g : g + n_chunks]])
@@ -560,7 +682,8 @@ def imbalance_path(
             stds.append((math.nan, math.nan))
         else:
             d_st, d_ts, *std = _subset_deltas(
-                per_group, sorted(selected), k, tie_random, n_jobs, with_std=True
+                per_group, sorted(selected), k, tie_random, n_jobs, with_std=True,
+                periods=periods, target_periods=target_periods,
             )
             stds.append(tuple(std))
         rows.append(
@@ -628,11 +751,15 @@ def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, 
     return fwd, (d_st, d_ts, d_st), (s_st, s_ts)
 
 
-def _subset_deltas(per_group, cols, k, tie_random, n_jobs, with_std=False):
+def _subset_deltas(
+    per_group, cols, k, tie_random, n_jobs, with_std=False, periods=None, target_periods=None
+):
     """Exact (feature-index order) Delta(X_S -> target) and Delta(target -> X_S); with
     ``with_std`` also their standard errors (four floats)."""
+    p_s = _sub_periods(periods, cols)
     tasks = [
-        (_transposed(xg[:, cols]), tt, k, tie_random, ps, pt, True, with_std)
+        (_transposed(xg[:, cols]), tt, k, tie_random, ps, pt, True, with_std, p_s,
+         target_periods)
         for xg, tt, ps, pt in per_group
     ]
     res = _map(_delta_one_group, tasks, n_jobs)

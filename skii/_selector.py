@@ -18,7 +18,8 @@ __all__ = ["InformationImbalanceSelector"]
 
 
 def _compute_path(
-    X, y, groups, mode, n_neighbors, ties, seed, length, tol, n_jobs, verbose, version
+    X, y, groups, mode, n_neighbors, ties, seed, length, tol, n_jobs, verbose, version,
+    periods=None, target_periods=None,
 ):
     """Module-level so joblib.Memory can cache it (``version`` is part of the key)."""
     del version
@@ -34,6 +35,8 @@ def _compute_path(
         random_state=seed,
         n_jobs=n_jobs,
         verbose=verbose,
+        periods=periods,
+        target_periods=target_periods,
     )
 
 
@@ -70,7 +73,7 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         Cache the greedy path. With a cache the path is computed once to ``max_features``
         (default: all features) and every fit truncates it, so a ``GridSearchCV`` over
         ``n_features_to_select`` computes it once per fold. The key contains X, y, groups,
-        mode, n_neighbors, ties, random_state and the package version.
+        mode, n_neighbors, ties, random_state, the periods and the package version.
     max_features : int, default=None
         Length of the cached path (only with ``memory``); must cover every
         ``n_features_to_select`` you fit with.
@@ -82,6 +85,13 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         Used with ``ties="random"``.
     verbose : int, default=0
         Show a tqdm progress bar over the greedy steps when > 0.
+    periods : array-like of shape (n_features,) or float, default=None
+        One period per column of X for periodic features (angles, dihedrals, phases;
+        None, NaN or 0: not periodic): minimum-image differences, as in
+        :func:`skii.information_imbalance`. In unsupervised mode they are also the periods
+        of the target space (X itself). Periodic data use the brute-force kernel.
+    target_periods : array-like of shape (n_targets,) or float, default=None
+        Periods of the columns of y (supervised mode only).
 
     Attributes
     ----------
@@ -144,6 +154,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "periods": ["array-like", Real, None],
+        "target_periods": ["array-like", Real, None],
     }
 
     def __init__(
@@ -159,6 +171,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         n_jobs=None,
         random_state=None,
         verbose=0,
+        periods=None,
+        target_periods=None,
     ):
         self.n_features_to_select = n_features_to_select
         self.mode = mode
@@ -170,6 +184,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.periods = periods
+        self.target_periods = target_periods
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -262,6 +278,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
             self.n_jobs,
             self.verbose,
             __version__,
+            self.periods,
+            self.target_periods,
         )
         if self.tol is not None and self.memory is not None:
             path = _truncate_by_tol(path, self.tol)
