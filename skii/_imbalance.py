@@ -424,7 +424,7 @@ def information_imbalances(
     return_std: bool = False,
     periods=None,
     target_periods=None,
-):
+) -> tuple[float, float] | tuple[tuple[float, float], tuple[float, float]]:
     """Both directions at once: ``(Delta(A -> B), Delta(B -> A))``.
 
     Parameters are those of :func:`information_imbalance`. A point of the information

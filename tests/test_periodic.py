@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference_imbalance import (
     greedy_path_periodic,
     row_contributions,
@@ -81,6 +83,27 @@ def test_information_imbalance_matches_minimum_image_reference(rng, k):
         both = information_imbalances(a, b, n_neighbors=k, periods=pa, target_periods=pb)
         assert both[0] == got
         assert both[1] == pytest.approx(row_contributions(b, a, k, pb, pa).mean(), abs=1e-13)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(5, 30), d=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
+       k=st.integers(1, 3), lattice=st.booleans())
+def test_hypothesis_matches_reference_with_ties(n, d, seed, k, lattice):
+    # On a lattice with an even integer period, opposite images (u = +-P/2) and repeated
+    # values tie exactly: the tie weights and ranks must match the reference's.
+    r = np.random.default_rng(seed)
+    if lattice:
+        a = r.integers(-5, 6, size=(n, d)).astype(float)
+        b = r.integers(0, 4, size=n).astype(float)
+    else:
+        a = r.uniform(-10, 10, size=(n, d))
+        b = np.cos(a[:, 0]) + 0.1 * r.normal(size=n)
+    pa = [None if r.random() < 0.3 else float(r.choice([2, 4, 6])) for _ in range(d)]
+    pb = [4.0] if lattice else None
+    k = min(k, n - 1)
+    got = information_imbalances(a, b, n_neighbors=k, periods=pa, target_periods=pb)
+    assert got[0] == pytest.approx(row_contributions(a, b, k, pa, pb).mean(), abs=1e-12)
+    assert got[1] == pytest.approx(row_contributions(b, a, k, pb, pa).mean(), abs=1e-12)
 
 
 def test_groups_with_periods(rng):
