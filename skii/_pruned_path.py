@@ -49,11 +49,12 @@ def prepare_group(y: np.ndarray):
     return ys[0], yo[0], yp[0]
 
 
-def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record):
+def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
     """Delta(X_S+j -> y) for every candidate j in ``cand``, and with ``record`` (S not
     empty) ``(Delta(X_S -> y), Delta(y -> X_S))`` of S itself, for one group.
 
-    Returns ``(d_fwd, d_st, d_ts, n_fallbacks)``.
+    Returns ``(d_fwd, d_st, d_ts, n_fallbacks)``; with ``rows`` also the per-row sums of
+    the two recorded imbalances, ``(..., rec_st, rec_ts)`` (for their standard errors).
     """
     import numba
 
@@ -87,6 +88,8 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record):
         d_st, d_ts = scale * float(rec_st.sum()), scale * float(rec_ts.sum())
     else:
         d_st = d_ts = math.nan
+    if rows:
+        return d_fwd, d_st, d_ts, int(fallbacks.sum()), rec_st, rec_ts
     return d_fwd, d_st, d_ts, int(fallbacks.sum())
 
 

@@ -25,6 +25,7 @@ from sklearn.utils import check_random_state
 from ._imbalance import (
     ConstantFeatureWarning,
     _check_common,
+    _check_periods,
     _constant_columns,
     _delta_one_group,
     _group_indices,
@@ -32,7 +33,10 @@ from ._imbalance import (
     _path_spaces,
     _priorities,
     _progress,
+    _sub_periods,
+    _subset_deltas,
     _transposed,
+    _with_std_columns,
     path_columns,
 )
 
@@ -48,27 +52,32 @@ def check_search(beam_width, direction) -> bool:
     return beam_width != 1 or direction != "forward"
 
 
-def _subset_group(xg, cols, tt, k, tie_random, ps, pt, both):
+def _subset_group(xg, cols, tt, k, tie_random, ps, pt, both, periods, target_periods):
     """Delta(X_S -> T) (and Delta(T -> X_S) with ``both``) of one group; the subset's
     columns are copied here, inside the task, so that only one subset is held at a time."""
-    return _delta_one_group(_transposed(xg[:, list(cols)]), tt, k, tie_random, ps, pt, both)
+    return _delta_one_group(
+        _transposed(xg[:, list(cols)]), tt, k, tie_random, ps, pt, both, False,
+        _sub_periods(periods, list(cols)), target_periods,
+    )  # fmt: skip
 
 
 class _Evaluator:
     """Exact imbalances of column subsets (mean over groups), each computed once."""
 
-    def __init__(self, per_group, k, tie_random, unsupervised, n_jobs):
+    def __init__(self, per_group, k, tie_random, unsupervised, n_jobs, periods, target_periods):
         self.per_group = per_group
+        self.periods = periods
+        self.target_periods = target_periods
         self.k = k
         self.tie_random = tie_random
         self.unsupervised = unsupervised
         self.n_jobs = n_jobs
         self.objective: dict[tuple, float] = {}
-        self.both: dict[tuple, tuple[float, float]] = {}
 
     def _run(self, subsets, both):
         tasks = [
-            (xg, s, tt, self.k, self.tie_random, ps, pt, both)
+            (xg, s, tt, self.k, self.tie_random, ps, pt, both, self.periods,
+             self.target_periods)
             for s in subsets
             for xg, tt, ps, pt in self.per_group
         ]
@@ -79,7 +88,6 @@ class _Evaluator:
             if both:
                 d_st = float(np.mean([r[0] for r in part]))
                 d_ts = float(np.mean([r[1] for r in part]))
-                self.both[s] = (d_st, d_ts)
                 self.objective[s] = (d_st + d_ts) / math.sqrt(2) if self.unsupervised else d_st
             else:
                 self.objective[s] = float(np.mean(part))
@@ -92,12 +100,16 @@ class _Evaluator:
             self._run(todo, both=self.unsupervised)
         return np.array([self.objective[s] for s in subsets])
 
-    def record(self, subset) -> tuple[float, float, float]:
-        """The path row's two imbalances and objective for one subset."""
-        if subset not in self.both:
-            self._run([subset], both=True)
-        d_st, d_ts = self.both[subset]
-        return d_st, d_ts, self.objective[subset]
+    def record(self, subset) -> tuple[float, float, float, float, float]:
+        """The path row for one subset: its two imbalances, objective and the two
+        standard errors (as the greedy path records them)."""
+        d_st, d_ts, s_st, s_ts = _subset_deltas(
+            self.per_group, list(subset), self.k, self.tie_random, self.n_jobs,
+            with_std=True, periods=self.periods, target_periods=self.target_periods,
+        )  # fmt: skip
+        obj = (d_st + d_ts) / math.sqrt(2) if self.unsupervised else d_st
+        self.objective.setdefault(subset, obj)
+        return d_st, d_ts, obj, s_st, s_ts
 
 
 def _ranked(subsets, objectives, width):
@@ -124,6 +136,8 @@ def search_path(
     feature_names=None,
     n_jobs=None,
     verbose=0,
+    periods=None,
+    target_periods=None,
 ) -> pd.DataFrame:
     """Beam (and/or backward) search; see :func:`skii.imbalance_path` for the parameters."""
     check_search(beam_width, direction)
@@ -148,6 +162,11 @@ def search_path(
         raise ValueError(f"feature_names has {len(feature_names)} names for {p} features")
 
     parts = _group_indices(groups, n, k)
+    periods = _check_periods(periods, [X.T], "periods", "X")
+    if mode == "unsupervised":
+        target_periods = periods  # the target space is X itself
+    else:
+        target_periods = _check_periods(target_periods, [target.T], "target_periods", "y")
     const = _constant_columns(X, parts)
     if const.any():
         names = ", ".join(np.asarray(feature_names)[const])
@@ -166,7 +185,9 @@ def search_path(
         ps = _priorities(rng, part.size) if tie_random else np.zeros(part.size, np.int64)
         pt = _priorities(rng, part.size) if tie_random else np.zeros(part.size, np.int64)
         per_group.append((X[part], _transposed(target[part]), ps, pt))
-    evaluator = _Evaluator(per_group, k, tie_random, mode == "unsupervised", n_jobs)
+    evaluator = _Evaluator(
+        per_group, k, tie_random, mode == "unsupervised", n_jobs, periods, target_periods
+    )
     run = _backward if backward else _forward
     steps = p - n_features_to_select + 1 if backward else n_features_to_select
     progress = _progress(steps, verbose, mode)
@@ -182,9 +203,10 @@ def search_path(
             to: [r[2][0] for r in rows],
             fro: [r[2][1] for r in rows],
             "objective": [r[2][2] for r in rows],
-            "subset": [r[0] for r in rows],
         }
     )
+    table = _with_std_columns(table, [r[2][3:] for r in rows], mode)
+    table["subset"] = [r[0] for r in rows]
     return table
 
 

@@ -21,7 +21,7 @@ __all__ = ["InformationImbalanceSelector"]
 
 def _compute_path(
     X, y, groups, mode, n_neighbors, ties, seed, length, tol, n_jobs, verbose, version,
-    beam_width=1, direction="forward",
+    beam_width=1, direction="forward", periods=None, target_periods=None,
 ):
     """Module-level so joblib.Memory can cache it (``version`` is part of the key)."""
     del version
@@ -39,6 +39,8 @@ def _compute_path(
         random_state=seed,
         n_jobs=n_jobs,
         verbose=verbose,
+        periods=periods,
+        target_periods=target_periods,
     )
 
 
@@ -86,9 +88,9 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         Cache the greedy path. With a cache the path is computed once to ``max_features``
         (default: all features) and every fit truncates it, so a ``GridSearchCV`` over
         ``n_features_to_select`` computes it once per fold. The key contains X, y, groups,
-        mode, n_neighbors, ties, random_state, beam_width, direction and the package
-        version. A cached backward path always runs down to one feature (its cheapest
-        steps).
+        mode, n_neighbors, ties, random_state, beam_width, direction, the periods and the
+        package version. A cached backward path always runs down to one feature (its
+        cheapest steps).
     max_features : int, default=None
         Length of the cached path (only with ``memory``, forward only); must cover every
         ``n_features_to_select`` you fit with.
@@ -100,6 +102,13 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         Used with ``ties="random"``.
     verbose : int, default=0
         Show a tqdm progress bar over the greedy steps when > 0.
+    periods : array-like of shape (n_features,) or float, default=None
+        One period per column of X for periodic features (angles, dihedrals, phases;
+        None, NaN or 0: not periodic): minimum-image differences, as in
+        :func:`skii.information_imbalance`. In unsupervised mode they are also the periods
+        of the target space (X itself). Periodic data use the brute-force kernel.
+    target_periods : array-like of shape (n_targets,) or float, default=None
+        Periods of the columns of y (supervised mode only).
 
     Attributes
     ----------
@@ -115,10 +124,10 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         imbalances and ``objective`` (see :func:`skii.imbalance_path`). Supervised:
         ``delta_subset_to_target`` and ``delta_target_to_subset`` (target = y);
         unsupervised: ``delta_subset_to_full`` and ``delta_full_to_subset`` (target = the
-        full X). With ``beam_width > 1`` or ``direction="backward"``: one row per size
-        visited (backward: from all features down), each with the best subset of that
-        size in a ``subset`` column (a tuple of column indices); the last row is the
-        selected subset.
+        full X), then their standard errors, ``<column>_std``. With ``beam_width > 1``
+        or ``direction="backward"``: one row per size visited (backward: from all
+        features down), each with the best subset of that size in a ``subset`` column (a
+        tuple of column indices); the last row is the selected subset.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
@@ -182,6 +191,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "periods": ["array-like", Real, None],
+        "target_periods": ["array-like", Real, None],
     }
 
     def __init__(
@@ -199,6 +210,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         n_jobs=None,
         random_state=None,
         verbose=0,
+        periods=None,
+        target_periods=None,
     ):
         self.n_features_to_select = n_features_to_select
         self.mode = mode
@@ -212,6 +225,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.periods = periods
+        self.target_periods = target_periods
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -311,6 +326,8 @@ class InformationImbalanceSelector(SelectorMixin, BaseEstimator):
             __version__,
             self.beam_width,
             self.direction,
+            self.periods,
+            self.target_periods,
         )
         if backward:
             if self.memory is not None:

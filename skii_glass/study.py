@@ -518,7 +518,7 @@ def greedy_paths(
     >>> t["configuration"] = np.repeat([0, 1, 2], 20)
     >>> paths = greedy_paths(t, n_features=2)
     >>> paths.shape
-    (6, 7)
+    (6, 9)
     >>> paths.loc[paths["n_features"] == 1, "feature_name"].tolist()
     ['a_L2.0', 'a_L2.0', 'a_L2.0']
     """
@@ -583,8 +583,9 @@ def summarize_paths(paths: pd.DataFrame) -> pd.DataFrame:
     [0.44, 0.48]
     """
     g = paths.groupby("n_features")
-    # Supervised paths hold delta_*_target*, unsupervised ones delta_*_full*.
-    deltas = [c for c in paths.columns if c.startswith("delta_")]
+    # Supervised paths hold delta_*_target*, unsupervised ones delta_*_full*; their
+    # per-configuration standard errors (delta_*_std) are not averaged here.
+    deltas = [c for c in paths.columns if c.startswith("delta_") and not c.endswith("_std")]
     stats = {}
     for c in deltas:
         stats[c] = g[c].mean()

@@ -251,3 +251,19 @@ def test_cached_search_in_gridsearch(tmp_path, search):
         cached = InformationImbalanceSelector(memory=str(tmp_path), tol=tol, **search).fit(X, y)
         fresh = InformationImbalanceSelector(tol=tol, **search).fit(X, y)
         pd.testing.assert_frame_equal(cached.imbalance_path_, fresh.imbalance_path_)
+
+
+def test_backward_path_plot_labels_the_removed_features():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skii.plotting import plot_imbalance_path
+
+    X, y = _product_data(n=80, p=4)
+    path = imbalance_path(X, y, direction="backward", feature_names=list("abcd"))
+    labels = [t.get_text() for t in plot_imbalance_path(path).get_xticklabels()]
+    assert labels[0] == "all"
+    assert labels[1:] == [f"\u2212{n}" for n in path["feature_name"][1:]]
+    forward = imbalance_path(X, y, beam_width=2, feature_names=list("abcd"))
+    labels = [t.get_text() for t in plot_imbalance_path(forward).get_xticklabels()]
+    assert labels == [f"+{n}" for n in forward["feature_name"]]

@@ -134,6 +134,9 @@ def test_greedy_paths_per_configuration_and_average(table):
     assert summ["n_features"].tolist() == [1, 2, 3]
     want = paths[paths.n_features == 2]["delta_subset_to_target"].mean()
     assert summ.loc[1, "delta_subset_to_target"] == pytest.approx(want)
+    # The summary's _std is the spread over configurations, not the paths' own errors.
+    spread = paths[paths.n_features == 2]["delta_subset_to_target"].std(ddof=1)
+    assert summ.loc[1, "delta_subset_to_target_std"] == pytest.approx(spread)
     assert summ.loc[0, "most_common_feature"] == f"f{INFORMATIVE}"
     uns = study.greedy_paths(table, mode="unsupervised", n_features=2, n_jobs=1)
     # Unsupervised objective: symmetrized imbalance against the full set, decreasing.
