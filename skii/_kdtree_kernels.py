@@ -290,53 +290,52 @@ def rank_fast(xs, order, p, t, j, tie_random, prio):
 
 
 @njit(parallel=True, cache=True)
-def tree_forward_rows(st, ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf,
-                      n_chunks, fwd):  # fmt: skip
+def tree_forward_rows(st, ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf, fwd):
     """fwd[i, c]: contribution of row i to Delta(S + c -> y), 1-D target, as
     :func:`skii._kernels.greedy_candidate_rows` (st: (n_selected, n) the subset in
     feature-index order, ct: (n_cand, n) the candidates; ``ys``, ``y_order``, ``y_pos`` the
-    sorted target, its rows and the sorted position of each row)."""
+    sorted target, its rows and the sorted position of each row).
+
+    Parallel over candidates (one tree per candidate and thread, one barrier per step: a
+    barrier per candidate costs a scheduler slice each on a loaded machine).
+    """
     n_sel, n = st.shape
     n_cand = ct.shape[0]
     dims = n_sel + 1
-    pts = np.empty((dims, n))
-    pts[:n_sel] = st
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
     depth = _levels(n, leaf) + 1
-    # Written per candidate row (in L2) and transposed at the end: scattered writes into
-    # fwd[i, c] cost a cache miss each.
+    # Written per candidate row and transposed at the end: scattered writes into fwd[i, c]
+    # cost a cache miss each.
     fwd_t = np.empty((n_cand, n))
-    for c in range(n_cand):
+    for c in prange(n_cand):
+        pts = np.empty((dims, n))
+        pts[:n_sel] = st
         pts[n_sel] = ct[c]  # the candidate last, as d_S + u * u
         tree = build_tree(pts, leaf)
         perm = tree[0]
+        dv = np.empty(n)
+        di = np.empty(n, dtype=np.int64)
+        idx = np.empty(n, dtype=np.int64)
+        w = np.empty(n)
+        tied = np.empty(n, dtype=np.int64)
+        top = np.empty(k)
+        stack_v = np.empty(2 * depth + 2, dtype=np.int64)
+        stack_b = np.empty(2 * depth + 2)
+        q = np.empty(dims)
+        lf = tree[6]
         # Rows in tree order: consecutive queries touch neighbouring leaves.
-        for ch in prange(n_chunks):
-            dv = np.empty(n)
-            di = np.empty(n, dtype=np.int64)
-            idx = np.empty(n, dtype=np.int64)
-            w = np.empty(n)
-            tied = np.empty(n, dtype=np.int64)
-            top = np.empty(k)
-            stack_v = np.empty(2 * depth + 2, dtype=np.int64)
-            stack_b = np.empty(2 * depth + 2)
-            q = np.empty(dims)
-            lo_p = ch * size
-            lf = leaf_of(tree, lo_p) if lo_p < n else 0
-            for p in range(lo_p, min(n, (ch + 1) * size)):
-                i = perm[p]
-                while tree[3][lf] <= p:
-                    lf += 1  # leaves are consecutive in position order
-                cnt = knn_candidates(tree, p, lf, k, q, top, dv, di, stack_v, stack_b)
-                s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-                p_y = y_pos[i]
-                tot = 0.0
-                for e in range(s):
-                    m = idx[e]
-                    u = ys[y_pos[m]] - ys[p_y]
-                    tot += w[e] * rank_fast(ys, y_order, p_y, u * u, m, tie_random, prio_t)
-                fwd_t[c, i] = tot / k
+        for p in range(n):
+            i = perm[p]
+            while tree[3][lf] <= p:
+                lf += 1  # leaves are consecutive in position order
+            cnt = knn_candidates(tree, p, lf, k, q, top, dv, di, stack_v, stack_b)
+            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+            p_y = y_pos[i]
+            tot = 0.0
+            for e in range(s):
+                m = idx[e]
+                u = ys[y_pos[m]] - ys[p_y]
+                tot += w[e] * rank_fast(ys, y_order, p_y, u * u, m, tie_random, prio_t)
+            fwd_t[c, i] = tot / k
     for i in range(n):
         for c in range(n_cand):
             fwd[i, c] = fwd_t[c, i]
@@ -466,3 +465,36 @@ def tree_record_rows(st, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf
                     t += u * u
                 tot += w[e] * tree_rank(tree, p, t, m, tie_random, prio_s, q, stack_v)
             rec_ts[i] = tot / k
+
+
+@njit(parallel=True, cache=True)
+def sorted_forward_rows(cs, c_order, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, fwd):
+    """The first step (|S| = 0) of :func:`tree_forward_rows`, where a sorted column is the
+    one-dimensional tree: fwd[i, c] as :func:`skii._pruned_kernels.pruned_forward_rows`
+    gives it (the same walks, neighbours and ranks), but parallel over candidates with the
+    rows in sorted order, so that each walk reads memory next to the previous one.
+    """
+    n_cand, n = cs.shape
+    fwd_t = np.empty((n_cand, n))
+    for c in prange(n_cand):
+        dv = np.empty(n)
+        di = np.empty(n, dtype=np.int64)
+        idx = np.empty(n, dtype=np.int64)
+        w = np.empty(n)
+        tied = np.empty(n, dtype=np.int64)
+        xs = cs[c]
+        order = c_order[c]
+        for p in range(n):
+            i = order[p]
+            cnt = _walk_sorted(xs, order, p, k, True, dv, di)
+            s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied)
+            p_y = y_pos[i]
+            tot = 0.0
+            for e in range(s):
+                m = idx[e]
+                u = ys[y_pos[m]] - ys[p_y]
+                tot += w[e] * rank_fast(ys, y_order, p_y, u * u, m, tie_random, prio_t)
+            fwd_t[c, i] = tot / k
+    for i in range(n):
+        for c in range(n_cand):
+            fwd[i, c] = fwd_t[c, i]

@@ -41,10 +41,10 @@ def _tiny_buffers(monkeypatch, small, large):
 
 
 def _force_tree(monkeypatch, max_selected=3, leaf=2):
-    """k-d trees for every step with 1..max_selected columns (and the recorded rows), tiny
-    leaves so that even small trees have several levels."""
+    """k-d trees for every step with up to max_selected columns (and the recorded rows),
+    tiny leaves so that even small trees have several levels."""
     monkeypatch.setattr(
-        _pruned_path, "_use_tree", lambda n, k, n_sel, n_cand: 1 <= n_sel <= max_selected
+        _pruned_path, "_use_tree", lambda n, k, n_sel, n_cand: n_sel <= max_selected
     )
     monkeypatch.setattr(_kdtree_kernels, "_LEAF", leaf)
 
@@ -218,6 +218,17 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
     with pytest.warns(UserWarning, match="constant"):
         got = imbalance_path(x, y, **kw)
     _assert_same_path(got, want)
+
+
+def test_default_crossover_uses_trees_and_matches_brute_force(monkeypatch):
+    rng = np.random.default_rng(4)
+    n = 3000
+    assert _pruned_path._use_tree(n, 1, 2, 3) and not _pruned_path._use_tree(n, 1, 3, 3)
+    x = rng.normal(size=(n, 5))
+    x[:, 1] = np.round(x[:, 1], 1)
+    y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2]
+    want = _brute_path(monkeypatch, x, y, n_features_to_select=4)
+    _assert_same_path(imbalance_path(x, y, n_features_to_select=4), want)
 
 
 @pytest.mark.parametrize("k", [1, 3])
