@@ -35,7 +35,7 @@ from ._kernels import sq_dist_row, weighted_rank
 from ._pruned_kernels import _tie_edge_left, _tie_edge_right, select_neighbours
 from ._pruned_kernels import walk_sorted as _walk_sorted
 
-# Points per leaf (at most): measured fastest among 8, 16 and 32 (N = 4000-16000, k = 1).
+# Points per leaf (at most): 6 to 24 all within the noise (N = 16000, |S| = 1 and 2, k = 1).
 _LEAF = 16
 # Ranks in S by a tree range count up to this many selected columns (then a d_S row).
 _RANGE_COUNT_MAX = 2
@@ -242,38 +242,46 @@ def knn_candidates(tree, p, leaf, k, q, top, dv, di, stack_v, stack_b):
 
 
 @njit(cache=True)
-def rank_fast(xs, order, p, t, j, tie_random, prio):
-    """rbar(i, j) in a one-dimensional space with ``t = (x_j - x_i)**2``: the same counts
-    as :func:`skii._pruned_kernels.rank_sorted`, decided on the same computed
-    ``(x_m - x_i)**2``, with branch-free bisections (a select per halving instead of a
-    mispredicted jump: the probes are data-dependent).
+def _first_not(xs, xi, first, length, t, below):
+    """First position q in [first, first + length) where ``(xs[q] - xi)**2 < t`` is not
+    ``below`` (or first + length), the predicate holding on a prefix: a branch-free
+    bisection (a select per halving instead of a mispredicted jump)."""
+    while length > 0:
+        half = length >> 1
+        mid = first + half
+        u = xs[mid] - xi
+        c = (u * u < t) == below
+        first = mid + 1 if c else first
+        length = length - half - 1 if c else half
+    return first
+
+
+@njit(cache=True)
+def rank_fast(xs, order, p, pj, t, j, tie_random, prio):
+    """rbar(i, j) in a one-dimensional space, i and j at sorted positions p and pj, with
+    ``t = (xs[pj] - xs[p])**2``: the same counts as
+    :func:`skii._pruned_kernels.rank_sorted`, decided on the same computed
+    ``(x_m - x_i)**2``. On j's side of p the edge of ``{m : d(m) < t}`` is next to pj
+    (every position between p and pj has d <= t), so only the other side is bisected.
     """
     n = xs.shape[0]
     xi = xs[p]
-    # Left of p the distance is non-increasing in the position: the q < p with d(q) >= t
-    # come first; a_lt is how many.
-    first = 0
-    length = p
-    while length > 0:
-        half = length >> 1
-        mid = first + half
-        u = xs[mid] - xi
-        c = u * u >= t
-        first = mid + 1 if c else first
-        length = length - half - 1 if c else half
-    a_lt = first
+    # Left of p the distance is non-increasing in the position, right of it non-decreasing.
+    if pj < p:
+        a_lt = pj + 1
+        if a_lt < p:
+            u = xs[a_lt] - xi
+            if u * u >= t:  # tied with j: the run may go on
+                a_lt = _first_not(xs, xi, a_lt + 1, p - a_lt - 1, t, False)
+        b_lt = _first_not(xs, xi, p + 1, n - p - 1, t, True)
+    else:
+        a_lt = _first_not(xs, xi, 0, p, t, False)
+        b_lt = pj
+        if pj - 1 > p:
+            u = xs[pj - 1] - xi
+            if u * u >= t:
+                b_lt = _first_not(xs, xi, p + 1, pj - p - 2, t, True)
     a_le = _tie_edge_left(xs, xi, a_lt, t)
-    # Right of p it is non-decreasing: the q > p with d(q) < t come first.
-    first = p + 1
-    length = n - p - 1
-    while length > 0:
-        half = length >> 1
-        mid = first + half
-        u = xs[mid] - xi
-        c = u * u < t
-        first = mid + 1 if c else first
-        length = length - half - 1 if c else half
-    b_lt = first
     b_le = _tie_edge_right(xs, xi, b_lt, t)
     less = (p - a_lt) + (b_lt - p - 1)
     eq = (a_lt - a_le) + (b_le - b_lt) - 1  # j itself is one of the tied
@@ -334,7 +342,7 @@ def tree_forward_rows(st, ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t,
             for e in range(s):
                 m = idx[e]
                 u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, u * u, m, tie_random, prio_t)
+                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
             fwd_t[c, i] = tot / k
     for i in range(n):
         for c in range(n_cand):
@@ -443,7 +451,7 @@ def tree_record_rows(st, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf
             for e in range(s):
                 m = idx[e]
                 u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, u * u, m, tie_random, prio_t)
+                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
             rec_st[i] = tot / k
             # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
             cnt = _walk_sorted(ys, y_order, p_y, k, True, dv, di)
@@ -493,7 +501,7 @@ def sorted_forward_rows(cs, c_order, ys, y_order, y_pos, k, tie_random, prio_s, 
             for e in range(s):
                 m = idx[e]
                 u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, u * u, m, tie_random, prio_t)
+                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
             fwd_t[c, i] = tot / k
     for i in range(n):
         for c in range(n_cand):

@@ -41,7 +41,7 @@ def _use_tree(n: int, k: int, n_selected: int, n_cand: int) -> bool:
     (:func:`skii._kdtree_kernels.sorted_forward_rows`).
 
     Measured (CPU time of one step, 1 thread, bench data, k = 1, tree / buffer): |S| = 0:
-    0.10 / 0.14 s at N = 4000, 0.41 / 0.60 s at N = 16000; |S| = 1:
+    0.07 / 0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000; |S| = 1:
     0.22 / 0.24 s at N = 4000, 1.15 / 4.2 s at N = 16000, 0.08 / 0.06 s at N = 2000;
     |S| = 2: 0.30 / 0.31 s at N = 4000, 1.5 / 3.1 s at N = 16000; |S| = 3: 0.44 / 0.27 s at
     N = 4000, 2.2 / 1.9 s at N = 16000. A buffer scan grows with N (~sqrt(N) points at
