@@ -1,15 +1,23 @@
-"""numba k-d tree for the forward steps of the pruned supervised path at small |S| (exact).
+"""numba k-d trees for the steps of the pruned supervised path at small |S| (exact).
 
 Which kernel serves which case
 ------------------------------
-``tree_forward_rows`` gives, for the steps with 1 <= |S| <= a few selected columns (the
-crossover is chosen in :func:`skii._pruned_path._use_tree`), the same row contributions
-to Delta(X_S+j -> y) as :func:`skii._pruned_kernels.pruned_forward_rows` and
-:func:`skii._kernels.greedy_candidate_rows`: one tree per candidate j on the |S| + 1
-columns of S + j, and for every row an exact k-nearest search in it. Where the buffer of
-smallest d_S costs O(N |S|) per row to fill and its scans grow with N (~sqrt(N) points at
-|S| = 1), a query visits a few leaves. The recorded imbalances of S itself stay with
-:func:`skii._pruned_kernels.pruned_forward_rows`.
+Where :func:`skii._pruned_path._use_tree` says so (the measured crossover: |S| <= 2 and
+N >= 3000, and the recorded row after the last step at |S| = 3), 1-D target, any k >= 1,
+average or random ties, per group:
+
+* ``tree_forward_rows`` (1 <= |S|): the same row contributions to Delta(X_S+j -> y) as
+  :func:`skii._pruned_kernels.pruned_forward_rows` and
+  :func:`skii._kernels.greedy_candidate_rows`, from one tree per candidate j on the
+  |S| + 1 columns of S + j and an exact k-nearest search in it for every row. The buffer
+  of smallest d_S costs O(N |S|) per row to fill and its scans grow with N (~sqrt(N)
+  points at |S| = 1); a query visits a few leaves, and never falls back.
+* ``tree_record_rows`` (2 <= |S|): the recorded Delta(X_S -> y) and Delta(y -> X_S) of S
+  itself, as :func:`skii._kernels.imbalance_rows`, from one tree on S: k-nearest
+  searches, and the ranks in S by range counts (beyond two columns, from a d_S row).
+* ``sorted_forward_rows`` (|S| = 0): the walks in the sorted columns of
+  :func:`skii._pruned_kernels.pruned_forward_rows`, parallel over candidates with the rows
+  in sorted order (cache-friendly).
 
 Why it is exact
 ---------------
@@ -21,9 +29,13 @@ point tied at t is seen). The bound is the same sum with each ``u`` replaced by 
 the box (0 inside it); rounding is monotone, so the computed bound never exceeds the
 computed distance of a point in the box. Every point with a distance <= the final t is
 therefore scanned, and :func:`skii._pruned_kernels.select_neighbours` picks the same
-neighbours, weights and order as the brute force.
+neighbours, weights and order as the brute force. A range count adds a whole node as
+"closer" only when the same sum over the far corner of its box is below t, and otherwise
+compares point by point. Ranks in the 1-D target decide on the computed
+``(y_m - y_i)**2``, as :func:`skii._pruned_kernels.rank_sorted`.
 
-Memory: O(N |S|) for the tree of the current candidate, O(N) scratch per thread.
+Memory: O(N |S|) per tree (one per thread at a time), O(N) scratch per thread, and the
+(n_cand, N) contributions (the caller's output, transposed).
 """
 
 from __future__ import annotations
