@@ -150,7 +150,7 @@ def test_rank_fast_matches_rank_sorted():
                     continue
                 t = (x[j] - x[i]) ** 2
                 for tie_random in (False, True):
-                    got = _kdtree_kernels.rank_fast(
+                    got = _pruned_kernels.rank_fast(
                         vals, order, pos[i], pos[j], t, j, tie_random, prio
                     )
                     want = _pruned_kernels.rank_sorted(vals, order, pos[i], t, j, tie_random, prio)
