@@ -40,12 +40,13 @@ def _use_tree(n: int, k: int, n_selected: int, n_cand: int) -> bool:
     smallest d_S; with |S| = 0, the walks parallel over candidates in sorted order
     (:func:`skii._kdtree_kernels.sorted_forward_rows`).
 
-    Measured (CPU time of one step, 1 thread, bench data, k = 1, tree / buffer): |S| = 0:
-    0.07 / 0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000; |S| = 1:
-    0.22 / 0.24 s at N = 4000, 1.15 / 4.2 s at N = 16000, 0.08 / 0.06 s at N = 2000;
-    |S| = 2: 0.30 / 0.31 s at N = 4000, 1.5 / 3.1 s at N = 16000; |S| = 3: 0.44 / 0.27 s at
-    N = 4000, 2.2 / 1.9 s at N = 16000. A buffer scan grows with N (~sqrt(N) points at
-    |S| = 1, O(N) fallbacks at |S| = 2), a tree query does not; beyond two columns the
+    Measured (CPU time of one step, 1 thread, bench data, k = 1, tree / buffer, noisy
+    shared machine): |S| = 0: 0.07 / 0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000;
+    |S| = 1: 0.11 / 0.07 s at N = 2000, 0.17-0.21 / 0.17-0.23 s at N = 4000, 0.40 / 0.61 s
+    at N = 8000, 0.83 / 2.8 s at N = 16000; |S| = 2: 0.14 / 0.11, 0.23-0.26 / 0.23-0.29,
+    0.56 / 0.85, 1.15 / 2.2 s; |S| = 3: 0.35 / 0.21 s at N = 4000, 0.82 / 0.72 s at
+    N = 8000, 1.6 / 1.8 s at N = 16000. A buffer scan grows with N (~sqrt(N) points at
+    |S| = 1, O(N) fallbacks at |S| = 2), a tree query does not; from three columns on the
     query visits too many leaves. The recorded row alone (the pass after the last step),
     |S| = 3: 0.19 / 0.65 s at N = 16000.
     """
