@@ -53,6 +53,9 @@ def _assert_same_path(got: pd.DataFrame, want: pd.DataFrame):
     assert got["feature"].tolist() == want["feature"].tolist()
     cols = ["delta_subset_to_target", "delta_target_to_subset", "objective"]
     np.testing.assert_allclose(got[cols].to_numpy(), want[cols].to_numpy(), rtol=0, atol=1e-12)
+    # The standard errors come from the same per-row sums (k-d tree, buffer or brute force).
+    cols = ["delta_subset_to_target_std", "delta_target_to_subset_std"]
+    np.testing.assert_allclose(got[cols].to_numpy(), want[cols].to_numpy(), rtol=1e-9, atol=0)
 
 
 # --------------------------------------------------------------------------- 1-D helpers
