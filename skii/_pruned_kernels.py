@@ -180,7 +180,11 @@ def rank_sorted(xs, order, p, t, j, tie_random, prio):
 
 @njit(cache=True)
 def _sort_ints(a, n):
-    """Insertion sort of a[:n] (short lists)."""
+    """Sort a[:n]: insertion sort for short lists, else quicksort (long tied blocks, e.g.
+    a column with few distinct values, would make insertion quadratic)."""
+    if n > 32:
+        a[:n] = np.sort(a[:n])
+        return
     for q in range(1, n):
         v = a[q]
         r = q

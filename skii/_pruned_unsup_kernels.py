@@ -55,6 +55,8 @@ from ._pruned_kernels import (
 # Without the rank cache: full-X ranks counted one by one (O(N) each) until this many
 # distinct ones were needed in a row, then the whole rank row from one sort.
 _COUNT_MAX = 24
+# First step: a walk that found more tied neighbours than this scans the column instead.
+_TIED_MAX = 64
 # A buffer prefix (gathered loads) is scanned instead of a full pass (contiguous, vectorised)
 # only when it is at most 1 / _GATHER_COST of the rows. Measured: a second, larger sorted
 # buffer per row (~N / 5 smallest d_S, radix-sorted) served 80% of the late-step ranks
@@ -352,18 +354,27 @@ def unsup_forward_rows(
                 # First step: every candidate space is one-dimensional.
                 for c in range(n_cand):
                     p = c_pos[c, i]
+                    xc = ct[c]
+                    xci = xc[i]
                     cnt = walk_sorted(cs[c], c_order[c], p, k, True, dv, di)
-                    s = select_neighbours(
-                        dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
-                    )
+                    if cnt <= _TIED_MAX:
+                        s = select_neighbours(
+                            dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
+                        )
+                    else:
+                        # A long tied block (few distinct values): one pass in index order
+                        # instead of sorting the block, as the brute-force kernel.
+                        for m in range(n):
+                            u = xc[m] - xci
+                            d[m] = u * u
+                        d[i] = np.inf
+                        s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
                     tot = 0.0
                     for q in range(s):
                         tot += w[q] * _full_rank(
                             i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state
                         )
                     fwd[i, c] = tot / k
-                    xc = ct[c]
-                    xci = xc[i]
                     tot = 0.0
                     for q in range(s_t):
                         t = idx_t[q]

@@ -131,6 +131,24 @@ def test_row_contributions_bit_identical_to_brute_force(kind):
                             assert np.array_equal(got[3], want[3])
 
 
+def test_first_step_long_tied_blocks_bit_identical():
+    # A column with two values: its first-step neighbour sets are blocks of ~100 tied rows
+    # (more than the walk keeps), found by a scan of the column instead.
+    rng = np.random.default_rng(7)
+    n = 200
+    x = np.column_stack([rng.integers(0, 2, n), rng.normal(size=n), rng.integers(0, 3, n)])
+    x = x.astype(float)
+    tt = np.ascontiguousarray(x.T)
+    for k in (1, 3):
+        for tie_random in (False, True):
+            ps = rng.permutation(n).astype(np.int64)
+            pt = rng.permutation(n).astype(np.int64)
+            full = _pruned_unsup_path.prepare_group(tt, k, tie_random, pt, True)
+            want = _brute_rows(x, [], [0, 1, 2], k, tie_random, ps, pt)
+            got = _pruned_rows(x, full, [], [0, 1, 2], k, tie_random, ps, pt, (1, 1))
+            assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
 # --------------------------------------------------------------------------- whole paths
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 def test_path_matches_numpy_reference(rng, k):
