@@ -9,9 +9,9 @@ Which kernel serves which case
   :func:`skii._kernels.imbalance_rows` (same neighbour sets, same ranks, same summation
   order), only cheaper.
 * Brute force (:mod:`skii._kernels`) everywhere the bound below does not apply or was not
-  worth it: multi-output targets (no sorted order to search), the unsupervised mode
-  (Delta(X -> X_S+j) needs ranks of far neighbours), and any (row, candidate) whose
-  pruning bound fails (the full scan below).
+  worth it: multi-output targets (no sorted order to search) and any (row, candidate)
+  whose pruning bound fails (the full scan below). The unsupervised mode has its own
+  pruned kernel, :mod:`skii._pruned_unsup_kernels`.
 
 Why pruning is exact
 --------------------

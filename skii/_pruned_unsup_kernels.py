@@ -30,9 +30,17 @@ the brute-force kernel computes it (``d_S[m] + u * u``).
   S + j: the number of m with ``d(m) < tau = d(t)`` (and ``== tau``). Only points with
   ``d_S(m) <= tau`` can count; when every point outside the buffer has ``d_S > tau``
   (the buffer's last ``d_S`` is above tau, or the buffer holds every point up to a
-  threshold >= tau) the buffer prefix is scanned, else one full pass counts over all m.
+  threshold >= tau) and that prefix is short (its loads are gathered, ~5x the cost of a
+  contiguous vectorised pass), the prefix is scanned, else one full pass counts over all
+  m. Early steps have large ranks (the full-X neighbours of i are far in a small S), so
+  on unstructured data most backward ranks take the full pass; it is still one pass per
+  (row, candidate) instead of the brute force's three to four.
 * |S| = 0: every candidate space is one-dimensional; neighbours by walking outward in the
-  sorted column, ranks by binary search (:func:`skii._pruned_kernels.rank_sorted`).
+  sorted column (a block of more than ``_TIED_MAX`` tied rows: one scan of the column),
+  ranks by binary search (:func:`skii._pruned_kernels.rank_sorted`).
+* The recorded imbalances of S itself (both directions) come from the next step's pass
+  over the same rows (the buffer gives S's neighbours, one count over ``d_S`` each fixed
+  neighbour's rank), so the path needs no separate pass for them.
 
 Memory: O(N) scratch per thread, plus the optional bounded full-X rank cache.
 """
