@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import neighbours, rank_by_counting, rank_row, sq_dist_row
+from ._kernels import neighbours, rank_by_counting, sq_dist_row
 from ._pruned_kernels import (
     _fill_buffer,
     collect_below,
@@ -61,8 +61,9 @@ from ._pruned_kernels import (
 )
 
 # Without the rank cache: full-X ranks counted one by one (O(N) each) until this many
-# distinct ones were needed in a row, then the whole rank row from one sort.
-_COUNT_MAX = 24
+# distinct ones were needed in a row, then the whole rank row from one radix sort (which
+# costs about that many counting passes).
+_COUNT_MAX = 64
 # First step: a walk that found more tied neighbours than this scans the column instead.
 _TIED_MAX = 64
 # A buffer prefix (gathered loads) is scanned instead of a full pass (contiguous, vectorised)
@@ -205,7 +206,14 @@ def _full_rank(i, m, cached, rank, d_t, tie_random, prio_t, rk, state):
             rk[m] = rank_by_counting(d_t, i, m, tie_random, prio_t)
             state[0] += 1
         else:
-            rank_row(d_t, i, tie_random, prio_t, rk)
+            n = d_t.shape[0]
+            order = np.empty(n, dtype=np.int64)
+            tmp = np.empty(n, dtype=np.int64)
+            keys = np.empty(n, dtype=np.int64)
+            keys_tmp = np.empty(n, dtype=np.int64)
+            count = np.empty(257, dtype=np.int64)
+            srt = radix_order(d_t, order, tmp, keys, keys_tmp, count)
+            rank_row_ordered(d_t, i, srt, tie_random, prio_t, rk)
             state[1] = 1
     return rk[m]
 

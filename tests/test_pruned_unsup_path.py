@@ -149,6 +149,27 @@ def test_first_step_long_tied_blocks_bit_identical():
             assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
+def test_uncached_rows_sort_after_many_distinct_ranks():
+    # Without the rank cache a row counts its first full-X ranks one by one and sorts its
+    # whole rank row once more than _COUNT_MAX distinct ones are needed (many candidates).
+    rng = np.random.default_rng(8)
+    n, p = 90, 80
+    assert p > _pruned_unsup_kernels._COUNT_MAX
+    x = rng.normal(size=(n, p))
+    x[:, 5] = np.round(x[:, 5])
+    tt = np.ascontiguousarray(x.T)
+    for tie_random in (False, True):
+        ps = rng.permutation(n).astype(np.int64)
+        pt = rng.permutation(n).astype(np.int64)
+        full = _pruned_unsup_path.prepare_group(tt, 2, tie_random, pt, False)
+        for sel in ([], [0, 5]):
+            cand = [j for j in range(p) if j not in sel]
+            want = _brute_rows(x, sel, cand, 2, tie_random, ps, pt)
+            got = _pruned_rows(x, full, sel, cand, 2, tie_random, ps, pt, (4, 12))
+            for a, b in zip(got[: 4 if sel else 2], want, strict=False):
+                assert np.array_equal(a, b)
+
+
 # --------------------------------------------------------------------------- whole paths
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 def test_path_matches_numpy_reference(rng, k):
