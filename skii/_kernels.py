@@ -14,6 +14,9 @@ Conventions
 * ``n_chunks`` (a few per numba thread, chosen by the caller: numba cannot cache a
   kernel that queries the thread count itself) sets the work split over ``prange``.
 * Extra memory is O(n_samples) per thread: no N x N matrix is ever kept.
+* Periodic features (angles, phases): the optional trailing ``periods_*`` arguments hold
+  one period per feature row (0 = not periodic); differences are then minimum-image,
+  ``u - P * rint(u / P)``. ``None`` (the default) compiles the plain kernels, unchanged.
 """
 
 from __future__ import annotations
@@ -79,6 +82,39 @@ def sq_dist_row(xt, i, out):
             t = r0[m] - x0
             out[m] += t * t
         f += 1
+
+
+@njit(cache=True)
+def sq_dist_row_periodic(xt, periods, i, out):
+    """As :func:`sq_dist_row` with minimum-image differences for the features whose
+    ``periods[f] > 0``: ``u = xt[f, m] - xt[f, i]``, ``u -= P * rint(u / P)`` (so
+    ``|u| <= P / 2``). Summed in feature-index order (bit-identical to
+    :func:`sq_dist_row` when no feature is periodic)."""
+    n_feat, n = xt.shape
+    out[:] = 0.0
+    for f in range(n_feat):
+        r = xt[f]
+        xi = r[i]
+        p = periods[f]
+        if p > 0.0:
+            for m in range(n):
+                u = r[m] - xi
+                u -= p * np.rint(u / p)
+                out[m] += u * u
+        else:
+            for m in range(n):
+                u = r[m] - xi
+                out[m] += u * u
+
+
+@njit(cache=True)
+def _sq_row(xt, periods, i, out):
+    """sq_dist_row, or its minimum-image version when ``periods`` is not None (numba
+    compiles only the branch the argument's type selects)."""
+    if periods is None:
+        sq_dist_row(xt, i, out)
+    else:
+        sq_dist_row_periodic(xt, periods, i, out)
 
 
 @njit(cache=True)
@@ -231,9 +267,13 @@ def weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow):
 
 
 @njit(parallel=True, cache=True)
-def imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, both, n_chunks, out_ab, out_ba):
+def imbalance_rows(
+    at, bt, k, tie_random, prio_a, prio_b, both, n_chunks, out_ab, out_ba,
+    periods_a=None, periods_b=None,
+):
     """out_ab[i] = sum_j w_ij rbar_B(i, j) / k for Delta(A -> B), and with ``both`` the
-    same for Delta(B -> A) in out_ba, from the same two distance rows per point."""
+    same for Delta(B -> A) in out_ba, from the same two distance rows per point.
+    ``periods_a`` / ``periods_b``: per-feature periods of A / B (minimum image)."""
     n = at.shape[1]
     n_chunks = max(1, min(n_chunks, n))
     size = (n + n_chunks - 1) // n_chunks
@@ -246,8 +286,8 @@ def imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, both, n_chunks, out_ab
         top = np.empty(k)
         tied = np.empty(n, dtype=np.int64)
         for i in range(c * size, min(n, (c + 1) * size)):
-            sq_dist_row(at, i, d_a)
-            sq_dist_row(bt, i, d_b)
+            _sq_row(at, periods_a, i, d_a)
+            _sq_row(bt, periods_b, i, d_b)
             # i is never its own neighbour; the rank counts exclude it either way.
             d_a[i] = np.inf
             d_b[i] = np.inf
@@ -259,8 +299,9 @@ def imbalance_rows(at, bt, k, tie_random, prio_a, prio_b, both, n_chunks, out_ab
 
 
 @njit(cache=True)
-def _candidate_row_and_nn1(d_s, xc, i, d, d_bits, block_min, tied):
-    """d[m] = d_s[m] + (xc[m] - xc[i])**2 and the indices of its minimum (k = 1).
+def _candidate_row_and_nn1(d_s, xc, i, d, d_bits, block_min, tied, period=0.0):
+    """d[m] = d_s[m] + (xc[m] - xc[i])**2 and the indices of its minimum (k = 1); with
+    ``period > 0`` the difference is minimum-image (see :func:`_candidate_row`).
 
     Squared distances are non-negative, so their IEEE bit patterns order like the numbers:
     an integer min over ``d_bits`` (a view of ``d``) vectorises where a float min does
@@ -268,10 +309,7 @@ def _candidate_row_and_nn1(d_s, xc, i, d, d_bits, block_min, tied):
     ``d_s[i]`` must be +inf so that i is never its own neighbour. Returns the tie count.
     """
     n = d.shape[0]
-    xci = xc[i]
-    for m in range(n):
-        u = xc[m] - xci
-        d[m] = d_s[m] + u * u
+    _candidate_row(d_s, xc, i, d, period)
     # Loops over block slices (not range(lo, hi)) keep indices provably non-negative,
     # which numba needs to vectorise them.
     n_blocks = (n + _BLOCK - 1) // _BLOCK
@@ -294,8 +332,27 @@ def _candidate_row_and_nn1(d_s, xc, i, d, d_bits, block_min, tied):
     return n_eq
 
 
+@njit(cache=True)
+def _candidate_row(d_s, xc, i, d, period):
+    """d[m] = d_s[m] + u_m**2, u_m = xc[m] - xc[i], minimum-image when ``period > 0``."""
+    n = d.shape[0]
+    xci = xc[i]
+    if period > 0.0:
+        for m in range(n):
+            u = xc[m] - xci
+            u -= period * np.rint(u / period)
+            d[m] = d_s[m] + u * u
+    else:
+        for m in range(n):
+            u = xc[m] - xci
+            d[m] = d_s[m] + u * u
+
+
 @njit(parallel=True, cache=True)
-def greedy_candidate_rows(st, ct, tt, k, tie_random, prio_s, prio_t, backward, n_chunks, fwd, bwd):
+def greedy_candidate_rows(
+    st, ct, tt, k, tie_random, prio_s, prio_t, backward, n_chunks, fwd, bwd,
+    periods_s=None, periods_c=None, periods_t=None,
+):
     """Row contributions of every candidate feature for one greedy step.
 
     st: (n_selected, n) selected columns (may have no rows); ct: (n_cand, n) candidates;
@@ -303,9 +360,14 @@ def greedy_candidate_rows(st, ct, tt, k, tie_random, prio_s, prio_t, backward, n
     distances d_S + (x_c[m] - x_c[i])**2 (the selected part summed once per row i).
     fwd[i, c]: contribution to Delta(subset + c -> target).
     bwd[i, c] (if backward): contribution to Delta(target -> subset + c).
+    periods_s / periods_c / periods_t: per-feature periods of st / ct / tt (minimum image).
     """
     n = ct.shape[1]
     n_cand = ct.shape[0]
+    if periods_c is None:
+        p_c = np.zeros(n_cand)
+    else:
+        p_c = periods_c
     n_chunks = max(1, min(n_chunks, n))
     size = (n + n_chunks - 1) // n_chunks
     for ch in prange(n_chunks):
@@ -323,9 +385,9 @@ def greedy_candidate_rows(st, ct, tt, k, tie_random, prio_s, prio_t, backward, n
         top = np.empty(k)
         tied = np.empty(n, dtype=np.int64)
         for i in range(ch * size, min(n, (ch + 1) * size)):
-            sq_dist_row(st, i, d_s)
+            _sq_row(st, periods_s, i, d_s)
             d_s[i] = np.inf  # i is never its own neighbour
-            sq_dist_row(tt, i, d_t)
+            _sq_row(tt, periods_t, i, d_t)
             s_t = 0
             if backward:
                 d_t[i] = np.inf
@@ -339,7 +401,9 @@ def greedy_candidate_rows(st, ct, tt, k, tie_random, prio_s, prio_t, backward, n
             have_rrow_t = False
             for c in range(n_cand):
                 if k == 1:
-                    n_eq = _candidate_row_and_nn1(d_s, ct[c], i, d, d_bits, block_min, tied)
+                    n_eq = _candidate_row_and_nn1(
+                        d_s, ct[c], i, d, d_bits, block_min, tied, p_c[c]
+                    )
                     if tie_random:
                         best_e = 0
                         for e in range(1, n_eq):
@@ -354,11 +418,7 @@ def greedy_candidate_rows(st, ct, tt, k, tie_random, prio_s, prio_t, backward, n
                             w[e] = 1.0 / n_eq
                         s = n_eq
                 else:
-                    xc = ct[c]
-                    xci = xc[i]
-                    for m in range(n):
-                        u = xc[m] - xci
-                        d[m] = d_s[m] + u * u
+                    _candidate_row(d_s, ct[c], i, d, p_c[c])
                     s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
                 if s > _SORT_THRESHOLD:
                     # The target row is the same for every candidate: sort it once per i.

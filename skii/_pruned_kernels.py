@@ -12,6 +12,11 @@ Which kernel serves which case
   worth it: multi-output targets (no sorted order to search) and any (row, candidate)
   whose pruning bound fails (the full scan below). The unsupervised mode has its own
   pruned kernel, :mod:`skii._pruned_unsup_kernels`.
+* Periodic features or a periodic target (``periods=`` / ``target_periods=``): always the
+  brute-force kernels, which take minimum-image differences. The bound below would still
+  hold (a minimum-image term is non-negative too), but the one-dimensional sorted walks
+  and binary searches assume a line: on a circle the neighbours of a point near the cut
+  lie at the far end of the sorted column.
 
 Why pruning is exact
 --------------------

@@ -49,11 +49,12 @@ def prepare_group(y: np.ndarray):
     return ys[0], yo[0], yp[0]
 
 
-def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record):
+def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
     """Delta(X_S+j -> y) for every candidate j in ``cand``, and with ``record`` (S not
     empty) ``(Delta(X_S -> y), Delta(y -> X_S))`` of S itself, for one group.
 
-    Returns ``(d_fwd, d_st, d_ts, n_fallbacks)``.
+    Returns ``(d_fwd, d_st, d_ts, n_fallbacks)``; with ``rows`` also the per-row sums of
+    the two recorded imbalances, ``(..., rec_st, rec_ts)`` (for their standard errors).
     """
     import numba
 
@@ -87,4 +88,20 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record):
         d_st, d_ts = scale * float(rec_st.sum()), scale * float(rec_ts.sum())
     else:
         d_st = d_ts = math.nan
+    if rows:
+        return d_fwd, d_st, d_ts, int(fallbacks.sum()), rec_st, rec_ts
     return d_fwd, d_st, d_ts, int(fallbacks.sum())
+
+
+def one_dimensional_deltas(at, bt, k, tie_random, prio_a, prio_b, both):
+    """Delta(A -> B) (and Delta(B -> A) with ``both``) of one group when A and B are both
+    one-dimensional (``at``, ``bt`` of shape (1, n)): the first-step search of the path
+    (sorted walks and binary searches, O(N log N)) in place of the O(N^2) brute force, with
+    the same neighbours, ranks and priorities as :func:`skii._kernels.imbalance_rows`."""
+    a, b = at.reshape(-1, 1), bt.reshape(-1, 1)
+    ab = group_step(a, prepare_group(b[:, 0]), [], [0], k, tie_random, prio_a, prio_b, False)
+    if not both:
+        return float(ab[0][0])
+    ba = group_step(b, prepare_group(a[:, 0]), [], [0], k, tie_random, prio_b, prio_a, False)
+    return float(ab[0][0]), float(ba[0][0])
+

@@ -79,13 +79,15 @@ def prepare_groups(tts, k: int, tie_random: bool, pts) -> list[FullSpace]:
     return out
 
 
-def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, record):
+def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, record,
+               rows=False):
     """Delta(X_S+j -> X) and Delta(X -> X_S+j) for every candidate j in ``cand``, and with
     ``record`` (S not empty) ``(Delta(X_S -> X), Delta(X -> X_S))`` of S itself, for one
     group.
 
     Returns ``(d_fwd, d_bwd, d_sf, d_fs, counts)``, counts = (forward full scans,
-    backward full passes).
+    backward full passes); with ``rows`` also the per-row sums of the two recorded
+    imbalances, ``(..., rec_sf, rec_fs)`` (for their standard errors).
     """
     n = xg.shape[0]
     st = np.ascontiguousarray(xg[:, sorted(selected)].T)
@@ -118,4 +120,7 @@ def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, recor
         d_sf, d_fs = scale * float(rec_sf.sum()), scale * float(rec_fs.sum())
     else:
         d_sf = d_fs = math.nan
-    return d_fwd, d_bwd, d_sf, d_fs, tuple(int(v) for v in counts.sum(axis=0))
+    counts = tuple(int(v) for v in counts.sum(axis=0))
+    if rows:
+        return d_fwd, d_bwd, d_sf, d_fs, counts, rec_sf, rec_fs
+    return d_fwd, d_bwd, d_sf, d_fs, counts

@@ -24,11 +24,14 @@ from ._imbalance import (
     ConstantFeatureWarning,
     _candidate_deltas,
     _check_common,
+    _combine_groups,
     _delta_one_group,
     _group_indices,
     _map,
     _path_spaces,
+    _row_std,
     _transposed,
+    _with_std_columns,
     imbalance_path,
     path_columns,
 )
@@ -149,19 +152,24 @@ def leave_one_group_out_paths(
     def per_group(S: tuple, last: bool) -> list:
         """Per group: {column: position} of the candidates (every column not in S; none
         after the last step), their forward and backward imbalances, and the recorded
-        (Delta(X_S -> target), Delta(target -> X_S))."""
+        (Delta(X_S -> target), Delta(target -> X_S)) and their standard errors over the
+        group's rows."""
         if (S, last) in cache:
             return cache[S, last]
         cand = [] if last else [j for j in range(p) if j not in S]
         if pruned:
-            tasks = [(xg, ys, list(S), cand, k, False, z, z, bool(S))
+            tasks = [(xg, ys, list(S), cand, k, False, z, z, bool(S), True)
                      for (xg, _), ys, z in zip(data, ysorted, zeros, strict=True)]
             res = _map(_pruned_path.group_step, tasks, n_jobs)
-            out = [(r[0], np.full(len(cand), np.nan), r[1], r[2]) for r in res]
+            out = [(r[0], np.full(len(cand), np.nan), r[1], r[2],
+                    *((_row_std(r[4]), _row_std(r[5])) if S else (math.nan, math.nan)))
+                   for r in res]
         elif full is not None:
-            tasks = [(xg, fs, list(S), cand, k, False, z, z, bool(S))
+            tasks = [(xg, fs, list(S), cand, k, False, z, z, bool(S), True)
                      for (xg, _), fs, z in zip(data, full, zeros, strict=True)]
-            out = [r[:4] for r in _map(_pruned_unsup_path.group_step, tasks, n_jobs)]
+            res = _map(_pruned_unsup_path.group_step, tasks, n_jobs)
+            out = [(*r[:4], *((_row_std(r[5]), _row_std(r[6])) if S else (math.nan, math.nan)))
+                   for r in res]
         else:
             tasks = [(_transposed(xg[:, list(S)]), _transposed(xg[:, cand]), tt, k, False, z, z,
                       backward) for (xg, tt), z in zip(data, zeros, strict=True)]
@@ -169,16 +177,18 @@ def leave_one_group_out_paths(
                 [(np.empty(0), np.empty(0))] * len(data)
             if S:
                 rec = _map(_delta_one_group,
-                           [(_transposed(xg[:, list(S)]), tt, k, False, z, z, True)
+                           [(_transposed(xg[:, list(S)]), tt, k, False, z, z, True, True)
                             for (xg, tt), z in zip(data, zeros, strict=True)], n_jobs)
             else:
-                rec = [(math.nan, math.nan)] * len(data)
-            out = [(f, b, r[0], r[1]) for (f, b), r in zip(res, rec, strict=True)]
+                rec = [((math.nan, math.nan), (math.nan, math.nan))] * len(data)
+            out = [(f, b, r[0][0], r[1][0], r[0][1], r[1][1])
+                   for (f, b), r in zip(res, rec, strict=True)]
         cache[S, last] = [(dict(zip(cand, range(len(cand)), strict=True)), *o) for o in out]
         return cache[S, last]
 
     selected = {c: [] for c in folds}
     rows = {c: [] for c in folds}
+    stds = {c: [] for c in folds}
     for step in range(d + 1):
         for c in folds:
             S = tuple(sorted(selected[c]))
@@ -189,6 +199,10 @@ def leave_one_group_out_paths(
                 # imbalance_path: the pruned pass records them, else an exact pass).
                 d_st = float(np.mean([res[q][3] for q in groups_c]))
                 d_ts = float(np.mean([res[q][4] for q in groups_c]))
+                stds[c][-1] = tuple(
+                    _combine_groups([res[q][a] for q in groups_c], [res[q][b] for q in groups_c])[1]
+                    for a, b in ((3, 5), (4, 6))
+                )
                 last = rows[c][-1]
                 rows[c][-1] = last[:3] + (d_st, d_ts, (d_st + d_ts) / math.sqrt(2)
                                           if backward else d_st)
@@ -205,11 +219,13 @@ def leave_one_group_out_paths(
             selected[c].append(chosen)
             rows[c].append((len(selected[c]), chosen, names[chosen], math.nan, math.nan,
                             math.nan))
+            stds[c].append((math.nan, math.nan))
     to, fro = path_columns(mode)
     frames = []
     for c in folds:
         path = pd.DataFrame(rows[c], columns=["n_features", "feature", "feature_name", to, fro,
                                               "objective"])
+        path = _with_std_columns(path, stds[c], mode)
         path.insert(0, "left_out_group", labels[c])
         frames.append(path)
     return pd.concat(frames, ignore_index=True)

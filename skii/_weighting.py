@@ -16,7 +16,7 @@ from . import (
     _numba_setup,  # noqa: F401  (thread-safe threading layer before compiling)
     _weighting_kernels,
 )
-from ._imbalance import _as_2d, _group_indices, information_imbalance
+from ._imbalance import _as_2d, _check_periods, _group_indices, information_imbalance
 from ._parallel import call_with_threads
 
 __all__ = ["InformationImbalanceWeighting", "differentiable_imbalance"]
@@ -28,15 +28,17 @@ def _n_chunks(n_rows: int) -> int:
     return max(1, min(n_rows, 4 * numba.get_num_threads()))
 
 
-def _batch_ranks(target: np.ndarray) -> np.ndarray:
+def _batch_ranks(target: np.ndarray, periods=None) -> np.ndarray:
     bt = np.ascontiguousarray(target.T)
     n = bt.shape[1]
     out = np.empty((n, n))
-    _weighting_kernels.target_ranks(bt, _n_chunks(n), out)
+    # No periods argument at all when not periodic: the plain kernel, compiled once.
+    _weighting_kernels.target_ranks(bt, _n_chunks(n), out, *(() if periods is None else
+                                                             (periods,)))
     return out
 
 
-def _batch_loss_grad(X, w, ranks, k, lambda_factor, with_grad=True):
+def _batch_loss_grad(X, w, ranks, k, lambda_factor, with_grad=True, periods=None):
     """DII of one batch (rows of X, ranks of its target) and its gradient in w."""
     xt = np.ascontiguousarray(X.T)
     n = xt.shape[1]
@@ -53,6 +55,7 @@ def _batch_loss_grad(X, w, ranks, k, lambda_factor, with_grad=True):
         chunks,
         rows,
         grad,
+        *(() if periods is None else (periods,)),
     )
     scale = 2.0 / (n * n)
     return scale * float(rows.sum()), scale * grad.sum(axis=0)
@@ -66,6 +69,8 @@ def differentiable_imbalance(
     lambda_factor: float = 0.1,
     n_neighbors: int = 1,
     return_gradient: bool = False,
+    periods=None,
+    target_periods=None,
 ):
     """Differentiable information imbalance DII(w * X -> y) and, optionally, its gradient.
 
@@ -88,6 +93,10 @@ def differentiable_imbalance(
         Neighbour order that sets lambda_i.
     return_gradient : bool, default=False
         Also return the gradient with respect to ``weights`` (lambda_i differentiated).
+    periods, target_periods : array-like or float, default=None
+        Periods of the columns of X and of y (None, NaN or 0: not periodic), as in
+        :func:`skii.information_imbalance`: minimum-image differences, chosen on the
+        unweighted difference, so ``d_ij = sum_f w_f^2 u_ijf^2``.
 
     Returns
     -------
@@ -115,8 +124,10 @@ def differentiable_imbalance(
     w = np.ones(p) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (p,) or not np.all(np.isfinite(w)):
         raise ValueError(f"weights must be {p} finite numbers, got shape {w.shape}")
+    pp = _check_periods(periods, [X.T], "periods", "X")
+    tp = _check_periods(target_periods, [target.T], "target_periods", "y")
     value, grad = _batch_loss_grad(
-        X, w, _batch_ranks(target), k, float(lambda_factor), return_gradient
+        X, w, _batch_ranks(target, tp), k, float(lambda_factor), return_gradient, pp
     )
     return (value, grad) if return_gradient else value
 
@@ -177,6 +188,14 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         numba threads for the kernels (parallel over rows); None uses all.
     verbose : int, default=0
         Show a tqdm progress bar over epochs when > 0.
+    periods : array-like of shape (n_features,) or float, default=None
+        One period per column of X for periodic features (None, NaN or 0: not periodic):
+        minimum-image differences, as in :func:`skii.information_imbalance`. In
+        unsupervised mode they are also the periods of the target (X itself).
+        ``transform`` returns ``X * weights_``, whose periodic columns then have the
+        periods ``periods * weights_``.
+    target_periods : array-like of shape (n_targets,) or float, default=None
+        Periods of the columns of y (supervised mode only).
 
     Attributes
     ----------
@@ -231,6 +250,8 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "n_jobs": [None, Integral],
         "verbose": ["verbose"],
+        "periods": ["array-like", Real, None],
+        "target_periods": ["array-like", Real, None],
     }
 
     def __init__(
@@ -246,6 +267,8 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         random_state=None,
         n_jobs=None,
         verbose=0,
+        periods=None,
+        target_periods=None,
     ):
         self.mode = mode
         self.lambda_factor = lambda_factor
@@ -257,6 +280,8 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.periods = periods
+        self.target_periods = target_periods
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -321,6 +346,11 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         w /= np.linalg.norm(w)
         rng = check_random_state(self.random_state)
         lf, lr, l1 = float(self.lambda_factor), float(self.learning_rate), float(self.l1)
+        pp = _check_periods(self.periods, [X.T], "periods", "X")
+        if self.mode == "supervised":
+            tp = _check_periods(self.target_periods, [target.T], "target_periods", "y")
+        else:
+            tp = pp  # the target is X itself
 
         def split(part, shuffle):
             rows = part[rng.permutation(part.size)] if shuffle else part
@@ -330,7 +360,7 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
 
         if self.batch_size is None:
             # One step per epoch on the mean gradient over groups; ranks computed once.
-            full = [(X[part], _batch_ranks(target[part])) for part in parts]
+            full = [(X[part], _batch_ranks(target[part], tp)) for part in parts]
 
             def epoch_batches():
                 return [full]
@@ -342,12 +372,14 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
             def epoch_batches():
                 batches = [b for part in parts for b in split(part, True)]
                 for i in rng.permutation(len(batches)):
-                    yield [(X[batches[i]], _batch_ranks(target[batches[i]]))]
+                    yield [(X[batches[i]], _batch_ranks(target[batches[i]], tp))]
 
             def evaluate(weights):
                 # Mean DII over consecutive batches: memory stays O(batch_size^2).
                 values = [
-                    _batch_loss_grad(X[b], weights, _batch_ranks(target[b]), k, lf, False)[0]
+                    _batch_loss_grad(
+                        X[b], weights, _batch_ranks(target[b], tp), k, lf, False, pp
+                    )[0]
                     for part in parts
                     for b in split(part, False)
                 ]
@@ -355,7 +387,8 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
 
         def loss_grad(step_batches, weights, with_grad=True):
             values, grads = zip(  # noqa: B905  (pairs from one generator)
-                *(_batch_loss_grad(xb, weights, rb, k, lf, with_grad) for xb, rb in step_batches)
+                *(_batch_loss_grad(xb, weights, rb, k, lf, with_grad, pp)
+                  for xb, rb in step_batches)
             )
             return float(np.mean(values)), np.mean(grads, axis=0)
 
@@ -381,7 +414,11 @@ class InformationImbalanceWeighting(TransformerMixin, BaseEstimator):
         self.weights_ = w
         self.support_ = w > 0
         self.dii_ = evaluate(w)
-        self.imbalance_ = information_imbalance(X * w, target, groups=groups)
+        # X * w has the periods P * w (a zero weight: a column of zeros, not periodic).
+        self.imbalance_ = information_imbalance(
+            X * w, target, groups=groups, periods=None if pp is None else pp * w,
+            target_periods=tp,
+        )
         self.history_ = pd.DataFrame(
             history, columns=["epoch", "dii", *[f"weight_{c}" for c in names]]
         )

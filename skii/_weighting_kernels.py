@@ -16,6 +16,11 @@ Conventions
   depend on the number of threads. Extra memory is O(n_samples) per thread and
   O(n_samples x n_features) for the gradient rows, plus the caller's
   (n_samples, n_samples) rank matrix of the batch.
+* Periodic features: the optional trailing ``periods`` (one per feature row, 0 = not
+  periodic) makes every difference minimum-image, ``u - P * rint(u / P)``, in the
+  distances and in the gradient. The image does not depend on the weights (it is chosen
+  on the unweighted difference), so ``d_ij`` stays ``sum_f w_f^2 u_ijf^2``, piecewise
+  smooth in w with the same gradient formula.
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from numba import njit, prange
 
 
 @njit(cache=True)
-def _target_rank_row(bt, i, d, order, out):
+def _min_image(u, p):
+    """The minimum-image difference for period p > 0."""
+    return u - p * np.rint(u / p)
+
+
+@njit(cache=True)
+def _target_rank_row(bt, i, d, order, out, periods=None):
     """Average ranks (1-based, self excluded) of the target distances from row i."""
     n_feat, n = bt.shape
     for m in range(n):
@@ -33,6 +44,12 @@ def _target_rank_row(bt, i, d, order, out):
     for f in range(n_feat):
         r = bt[f]
         xi = r[i]
+        if periods is not None and periods[f] > 0.0:
+            p = periods[f]
+            for m in range(n):
+                t = _min_image(r[m] - xi, p)
+                d[m] += t * t
+            continue
         for m in range(n):
             t = r[m] - xi
             d[m] += t * t
@@ -51,15 +68,16 @@ def _target_rank_row(bt, i, d, order, out):
 
 
 @njit(parallel=True, cache=True)
-def target_ranks(bt, n_chunks, out):
-    """out[i, j]: rank of j among the target neighbours of i (0 on the diagonal)."""
+def target_ranks(bt, n_chunks, out, periods=None):
+    """out[i, j]: rank of j among the target neighbours of i (0 on the diagonal);
+    ``periods``: per-feature periods of the target (minimum image)."""
     n = bt.shape[1]
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
     for c in prange(n_chunks):
         d = np.empty(n)
         order = np.empty(n, dtype=np.int64)
         for i in range(bounds[c], bounds[c + 1]):
-            _target_rank_row(bt, i, d, order, out[i])
+            _target_rank_row(bt, i, d, order, out[i], periods)
 
 
 @njit(cache=True)
@@ -76,6 +94,29 @@ def _weighted_sq_row(xt, w2, i, out):
         for m in range(n):
             t = r[m] - xi
             out[m] += wf * (t * t)
+
+
+@njit(cache=True)
+def _weighted_sq_row_periodic(xt, w2, periods, i, out):
+    """As :func:`_weighted_sq_row` with minimum-image differences where periods[f] > 0."""
+    n_feat, n = xt.shape
+    for m in range(n):
+        out[m] = 0.0
+    for f in range(n_feat):
+        wf = w2[f]
+        if wf == 0.0:
+            continue
+        r = xt[f]
+        xi = r[i]
+        p = periods[f]
+        if p > 0.0:
+            for m in range(n):
+                t = _min_image(r[m] - xi, p)
+                out[m] += wf * (t * t)
+        else:
+            for m in range(n):
+                t = r[m] - xi
+                out[m] += wf * (t * t)
 
 
 @njit(cache=True)
@@ -106,15 +147,22 @@ def _kth_smallest_other(d, i, k, val, idx):
 
 
 @njit(parallel=True, cache=True)
-def dii_loss_grad(xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, grad):
+def dii_loss_grad(
+    xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, grad, periods=None
+):
     """Differentiable information imbalance of one batch, row by row, and its gradient.
 
     ``rows[i] = sum_{j != i} c_ij r_ij`` with ``c_ij = softmax_j(-d_ij / lambda_i)``, so the
     DII is ``2 / n**2 * rows.sum()``. With ``with_grad``, ``grad[i, f] = d rows[i] / d w_f``
-    (the caller sums over rows and scales).
+    (the caller sums over rows and scales). ``periods``: per-feature periods of X.
     """
     n_feat, n = xt.shape
     w2 = w * w
+    periodic = periods is not None
+    if periods is None:
+        pf = np.zeros(n_feat)
+    else:
+        pf = periods
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
     for c in prange(n_chunks):
         d = np.empty(n)
@@ -123,7 +171,10 @@ def dii_loss_grad(xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, gra
         idx = np.empty(k, dtype=np.int64)
         acc = np.zeros(n_feat)
         for i in range(bounds[c], bounds[c + 1]):
-            _weighted_sq_row(xt, w2, i, d)
+            if periodic:
+                _weighted_sq_row_periodic(xt, w2, pf, i, d)
+            else:
+                _weighted_sq_row(xt, w2, i, d)
             lam_d, nb = _kth_smallest_other(d, i, k, val, idx)
             lam = lambda_factor * lam_d
             r_i = ranks[i]
@@ -168,10 +219,17 @@ def dii_loss_grad(xt, w, ranks, k, lambda_factor, with_grad, n_chunks, rows, gra
                 r = xt[f]
                 xi = r[i]
                 a = 0.0
-                for j in range(n):
-                    t = r[j] - xi
-                    a += e[j] * (t * t)
-                tn = r[nb] - xi
+                p = pf[f]
+                if p > 0.0:
+                    for j in range(n):
+                        t = _min_image(r[j] - xi, p)
+                        a += e[j] * (t * t)
+                    tn = _min_image(r[nb] - xi, p)
+                else:
+                    for j in range(n):
+                        t = r[j] - xi
+                        a += e[j] * (t * t)
+                    tn = r[nb] - xi
                 acc[f] = -a / lam + lambda_factor * s / (lam * lam) * (tn * tn)
             g = grad[i]  # rows with lambda_i = 0 keep the caller's zeros
             for f in range(n_feat):

@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -842,6 +844,10 @@ def run_pipeline(
         (cache / "analysis_settings.json").unlink()
         _check_cache_key(cache, "analysis", scale.analysis_key())
     structures = ("thermal", "inherent") if scale.structure == "both" else (scale.structure,)
+    warmup = None
+    if not all((cache / f"study{'' if s_ == 'thermal' else '_inherent'}.joblib").exists()
+               for s_ in structures):
+        warmup = _start_kernel_warmup()
     say("[4/6] structural descriptors (60 columns) of the "
         + " and ".join(f"{s_} structures" for s_ in structures))
     tables = {}
@@ -864,6 +870,8 @@ def run_pipeline(
         _save_timings(cache, stage_seconds)
 
     say("[5/6] analyses: Pearson, imbalances, greedy paths, leave-one-out regression")
+    if warmup is not None:
+        warmup.wait()
     results = {}
     for structure in structures:
         suffix = "" if structure == "thermal" else "_inherent"
@@ -891,6 +899,18 @@ def run_pipeline(
     summary = report.write_report(headline, out, metadata, relaxation=relaxation,
                                   inherent=inherent)
     return summary
+
+
+def _start_kernel_warmup():
+    """Compile skii's path kernels in a second process (see :mod:`skii._warmup`) while this
+    one computes descriptors: on a first run after installation the two compilations then
+    overlap. Returns the process (or None if it could not start); the analyses wait for it,
+    then load the kernels from numba's on-disk cache."""
+    try:
+        return subprocess.Popen([sys.executable, "-m", "skii._warmup"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
 
 
 def _study_stage(path: Path, table: pd.DataFrame, scale: Scale, n_jobs, progress: bool,

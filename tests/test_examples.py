@@ -29,5 +29,6 @@ def test_readme_ten_lines_print_what_they_promise(capsys):
     # The whole path, untruncated: a header and one row per selected feature.
     assert not any("..." in line for line in out)
     assert out[1].split() == ["n_features", "feature", "feature_name", "delta_subset_to_target",
-                              "delta_target_to_subset", "objective"]
+                              "delta_target_to_subset", "objective",
+                              "delta_subset_to_target_std", "delta_target_to_subset_std"]
     assert len(out) == 2 + 5

@@ -187,3 +187,26 @@ def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers):
     finally:
         mp.undo()
     _assert_same_path(got, want)
+
+
+# ------------------------------------------------------------- one feature, 1-D target
+def _one_dim_cases(rng):
+    n = 60
+    yield rng.normal(size=n), rng.normal(size=n)
+    yield rng.integers(0, 4, n).astype(float), rng.integers(0, 3, n).astype(float)
+    yield np.full(n, 2.0), rng.normal(size=n)  # constant A: every point tied
+    x = rng.normal(size=n)
+    yield np.concatenate([x[:30], x[:30]]), np.round(rng.normal(size=n), 1)  # duplicated rows
+
+
+@pytest.mark.parametrize("ties", ["average", "random"])
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_one_dimensional_route_equals_brute_force(monkeypatch, rng, k, ties):
+    from skii import information_imbalances
+
+    for a, b in _one_dim_cases(rng):
+        got = information_imbalances(a, b, n_neighbors=k, ties=ties, random_state=3)
+        with monkeypatch.context() as m:
+            m.setattr(_imbalance, "_PRUNED", False)
+            want = information_imbalances(a, b, n_neighbors=k, ties=ties, random_state=3)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

@@ -47,6 +47,8 @@ def test_friedman1_informative_first(friedman):
         "delta_subset_to_target",
         "delta_target_to_subset",
         "objective",
+        "delta_subset_to_target_std",
+        "delta_target_to_subset_std",
     ]
     # Adding informative features makes the subset more predictive of y.
     assert path["delta_subset_to_target"].iloc[-1] < path["delta_subset_to_target"].iloc[0]

@@ -134,6 +134,9 @@ def test_greedy_paths_per_configuration_and_average(table):
     assert summ["n_features"].tolist() == [1, 2, 3]
     want = paths[paths.n_features == 2]["delta_subset_to_target"].mean()
     assert summ.loc[1, "delta_subset_to_target"] == pytest.approx(want)
+    # The summary's _std is the spread over configurations, not the paths' own errors.
+    spread = paths[paths.n_features == 2]["delta_subset_to_target"].std(ddof=1)
+    assert summ.loc[1, "delta_subset_to_target_std"] == pytest.approx(spread)
     assert summ.loc[0, "most_common_feature"] == f"f{INFORMATIVE}"
     uns = study.greedy_paths(table, mode="unsupervised", n_features=2, n_jobs=1)
     # Unsupervised objective: symmetrized imbalance against the full set, decreasing.
@@ -190,7 +193,8 @@ def test_lasso_select_falls_back_to_next_knot(monkeypatch):
             [0.0, 0.0, -1.0],
         ]
     )
-    monkeypatch.setattr(lm, "lars_path", lambda *a, **k: (np.array([3.0, 2.0, 1.0]), None, coefs))
+    fake = (np.array([3.0, 2.0, 1.0]), None, coefs)
+    monkeypatch.setattr(lm, "lars_path_gram", lambda *a, **k: fake)
     X = np.random.default_rng(0).normal(size=(20, 4))
     assert study.lasso_select(X, X[:, 0], 1).tolist() == [1]
     assert study.lasso_select(X, X[:, 0], 2).tolist() == [1, 3]  # top-2 |coef| at knot 3
