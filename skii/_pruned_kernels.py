@@ -184,6 +184,62 @@ def rank_sorted(xs, order, p, t, j, tie_random, prio):
 
 
 @njit(cache=True)
+def _first_not(xs, xi, first, length, t, below):
+    """First position q in [first, first + length) where ``(xs[q] - xi)**2 < t`` is not
+    ``below`` (or first + length), the predicate holding on a prefix: a branch-free
+    bisection (a select per halving instead of a mispredicted jump)."""
+    while length > 0:
+        half = length >> 1
+        mid = first + half
+        u = xs[mid] - xi
+        c = (u * u < t) == below
+        first = mid + 1 if c else first
+        length = length - half - 1 if c else half
+    return first
+
+
+@njit(cache=True)
+def rank_fast(xs, order, p, pj, t, j, tie_random, prio):
+    """rbar(i, j) in a one-dimensional space, i and j at sorted positions p and pj, with
+    ``t = (xs[pj] - xs[p])**2``: the same counts as
+    :func:`skii._pruned_kernels.rank_sorted`, decided on the same computed
+    ``(x_m - x_i)**2``. On j's side of p the edge of ``{m : d(m) < t}`` is next to pj
+    (every position between p and pj has d <= t), so only the other side is bisected.
+    """
+    n = xs.shape[0]
+    xi = xs[p]
+    # Left of p the distance is non-increasing in the position, right of it non-decreasing.
+    if pj < p:
+        a_lt = pj + 1
+        if a_lt < p:
+            u = xs[a_lt] - xi
+            if u * u >= t:  # tied with j: the run may go on
+                a_lt = _first_not(xs, xi, a_lt + 1, p - a_lt - 1, t, False)
+        b_lt = _first_not(xs, xi, p + 1, n - p - 1, t, True)
+    else:
+        a_lt = _first_not(xs, xi, 0, p, t, False)
+        b_lt = pj
+        if pj - 1 > p:
+            u = xs[pj - 1] - xi
+            if u * u >= t:
+                b_lt = _first_not(xs, xi, p + 1, pj - p - 2, t, True)
+    a_le = _tie_edge_left(xs, xi, a_lt, t)
+    b_le = _tie_edge_right(xs, xi, b_lt, t)
+    less = (p - a_lt) + (b_lt - p - 1)
+    eq = (a_lt - a_le) + (b_le - b_lt) - 1  # j itself is one of the tied
+    if not tie_random:
+        return 1.0 + less + 0.5 * eq
+    before = 0
+    if eq > 0:
+        pj = prio[j]
+        for q in range(a_le, a_lt):
+            before += prio[order[q]] < pj
+        for q in range(b_lt, b_le):
+            before += prio[order[q]] < pj
+    return 1.0 + less + before
+
+
+@njit(cache=True)
 def _sort_ints(a, n):
     """Sort a[:n]: insertion sort for short lists, else quicksort (long tied blocks, e.g.
     a column with few distinct values, would make insertion quadratic)."""
@@ -368,7 +424,7 @@ def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, mem
             r = memo_r[slot]
         else:
             u = ys[y_pos[m]] - yi
-            r = rank_sorted(ys, y_order, p_i, u * u, m, tie_random, prio_t)
+            r = rank_fast(ys, y_order, p_i, y_pos[m], u * u, m, tie_random, prio_t)
             memo_m[slot] = m
             memo_r[slot] = r
         tot += w[q] * r

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference_imbalance import greedy_path
 
-from skii import _imbalance, _kernels, _pruned_kernels, _pruned_path, imbalance_path
+from skii import (
+    _imbalance,
+    _kdtree_kernels,
+    _kernels,
+    _pruned_kernels,
+    _pruned_path,
+    imbalance_path,
+)
 
 
 @pytest.fixture
@@ -31,6 +38,15 @@ def _tiny_buffers(monkeypatch, small, large):
     monkeypatch.setattr(
         _pruned_path, "_buffer_sizes", lambda n, k, n_sel: (min(n - 1, small), min(n - 1, large))
     )
+
+
+def _force_tree(monkeypatch, max_selected=3, leaf=2):
+    """k-d trees for every step with up to max_selected columns (and the recorded rows),
+    tiny leaves so that even small trees have several levels."""
+    monkeypatch.setattr(
+        _pruned_path, "_use_tree", lambda n, k, n_sel, n_cand: n_sel <= max_selected
+    )
+    monkeypatch.setattr(_kdtree_kernels, "_LEAF", leaf)
 
 
 def _assert_same_path(got: pd.DataFrame, want: pd.DataFrame):
@@ -76,6 +92,69 @@ def test_smallest_sorted_both_strategies():
         assert np.array_equal(d[bi], bv) and len(set(bi.tolist())) == nb and 17 not in bi
         outside = np.setdiff1d(np.delete(np.arange(500), 17), bi)
         assert np.all(d[outside] >= bv[-1])
+
+
+def _tree_cases(rng):
+    n = 70
+    yield rng.normal(size=(2, n))
+    yield rng.integers(0, 3, size=(3, n)).astype(float)  # heavy ties
+    x = rng.normal(size=(3, n))
+    x[1] = 4.0  # a constant column
+    x[:, 35:] = x[:, :35]  # duplicated rows
+    yield x
+    yield rng.normal(size=(1, 5))
+
+
+@pytest.mark.parametrize("leaf", [1, 2, 16])
+def test_kdtree_knn_and_rank_match_brute_force(rng, leaf):
+    for x in _tree_cases(rng):
+        dims, n = x.shape
+        tree = _kdtree_kernels.build_tree(np.ascontiguousarray(x), leaf)
+        perm = tree[0]
+        assert np.array_equal(np.sort(perm), np.arange(n))
+        prio = rng.permutation(n).astype(np.int64)
+        scratch = np.empty(n), np.empty(n, dtype=np.int64)
+        sv, sb, q = np.empty(64, dtype=np.int64), np.empty(64), np.empty(dims)
+        for p in range(n):
+            i = perm[p]
+            d = np.empty(n)
+            _kernels.sq_dist_row(np.ascontiguousarray(x), i, d)  # feature-index order
+            d[i] = np.inf
+            leaf_p = _kdtree_kernels.leaf_of(tree, p)
+            for k in range(1, min(4, n - 1) + 1):
+                top = np.empty(k)
+                cnt = _kdtree_kernels.knn_candidates(tree, p, leaf_p, k, q, top, *scratch, sv, sb)
+                t = np.sort(d)[k - 1]
+                assert top[k - 1] == t
+                dv, di = scratch[0][:cnt], scratch[1][:cnt]
+                assert len(set(di.tolist())) == cnt and np.array_equal(dv, d[di])
+                assert set(di[dv <= t].tolist()) == set(np.flatnonzero(d <= t).tolist())
+            for j in range(n):
+                if j == i:
+                    continue
+                for tie_random in (False, True):
+                    got = _kdtree_kernels.tree_rank(tree, p, d[j], j, tie_random, prio, q, sv)
+                    assert got == _kernels.rank_by_counting(d, i, j, tie_random, prio)
+
+
+def test_rank_fast_matches_rank_sorted():
+    rng = np.random.default_rng(7)
+    for x in (np.round(rng.normal(size=80), 1), rng.integers(0, 3, 40).astype(float),
+              np.full(9, 1.5), rng.normal(size=33)):  # fmt: skip
+        n = x.size
+        vals, order, pos = (a[0] for a in _pruned_path.sorted_columns(x[None, :]))
+        prio = rng.permutation(n).astype(np.int64)
+        for i in range(n):
+            for j in range(n):
+                if j == i:
+                    continue
+                t = (x[j] - x[i]) ** 2
+                for tie_random in (False, True):
+                    got = _pruned_kernels.rank_fast(
+                        vals, order, pos[i], pos[j], t, j, tie_random, prio
+                    )
+                    want = _pruned_kernels.rank_sorted(vals, order, pos[i], t, j, tie_random, prio)
+                    assert got == want
 
 
 # --------------------------------------------------------------------------- whole paths
@@ -124,6 +203,45 @@ def test_path_equals_brute_force_kernel_with_fallbacks(monkeypatch, rng, k, ties
         assert got["feature"].iloc[-1] == 4
 
 
+@pytest.mark.parametrize("ties", ["average", "random"])
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
+    n = 120
+    x = rng.normal(size=(n, 6))
+    x[:, 2] = np.round(x[:, 2])  # integer ties in one column
+    x[:, 4] = 7.0  # constant: appended last
+    x[n // 2 :] = x[: n // 2]  # duplicated rows
+    y = np.round(x[:, 0] + x[:, 1] * x[:, 3], 1)
+    groups = np.repeat([0, 1], [50, 70])
+    kw = {"n_neighbors": k, "groups": groups, "ties": ties, "random_state": 5}
+    with pytest.warns(UserWarning, match="constant"):
+        want = _brute_path(monkeypatch, x, y, **kw)
+    _force_tree(monkeypatch)
+    with pytest.warns(UserWarning, match="constant"):
+        got = imbalance_path(x, y, **kw)
+    _assert_same_path(got, want)
+
+
+def test_default_crossover_uses_trees_and_matches_brute_force(monkeypatch):
+    rng = np.random.default_rng(4)
+    n = 3000
+    assert _pruned_path._use_tree(n, 1, 2, 3) and not _pruned_path._use_tree(n, 1, 3, 3)
+    x = rng.normal(size=(n, 5))
+    x[:, 1] = np.round(x[:, 1], 1)
+    y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2]
+    want = _brute_path(monkeypatch, x, y, n_features_to_select=4)
+    _assert_same_path(imbalance_path(x, y, n_features_to_select=4), want)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_tree_path_class_labels_and_integer_data(monkeypatch, rng, k):
+    x = rng.integers(0, 3, size=(60, 4)).astype(float)
+    labels = (x[:, 0] + x[:, 2] > 2).astype(float)  # two classes: heavy target ties
+    want = _brute_path(monkeypatch, x, labels, n_neighbors=k)
+    _force_tree(monkeypatch, max_selected=4, leaf=3)
+    _assert_same_path(imbalance_path(x, labels, n_neighbors=k), want)
+
+
 def test_high_variance_candidate_defeats_pruning_and_falls_back(monkeypatch):
     rng = np.random.default_rng(2)
     n = 400
@@ -131,6 +249,7 @@ def test_high_variance_candidate_defeats_pruning_and_falls_back(monkeypatch):
     x[:, 3] *= 1e4  # its neighbours in S + 3 are far away in S: the bound fails
     y = x[:, 0] + 0.1 * x[:, 1]
     _tiny_buffers(monkeypatch, 32, 64)  # the default long buffer would hold every row
+    monkeypatch.setattr(_pruned_path, "_use_tree", lambda n, k, n_sel, n_cand: False)  # buffer
     ysorted = _pruned_path.prepare_group(y)
     z = np.zeros(n, dtype=np.int64)
     counts = []
@@ -169,8 +288,9 @@ def test_tol_stop_and_recorded_rows_match_brute_force(monkeypatch, rng):
     k=st.integers(1, 4),
     integer=st.booleans(),
     buffers=st.sampled_from([(1, 1), (2, 5), (64, 64)]),
+    tree=st.booleans(),
 )
-def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers):
+def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, tree):
     r = np.random.default_rng(seed)
     if integer:
         x = r.integers(-2, 3, size=(n, d)).astype(float)
@@ -183,6 +303,8 @@ def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers):
     try:
         want = _brute_path(mp, x, y, n_neighbors=k)
         _tiny_buffers(mp, *buffers)
+        if tree:
+            _force_tree(mp, leaf=buffers[0])
         got = imbalance_path(x, y, n_neighbors=k)
     finally:
         mp.undo()
