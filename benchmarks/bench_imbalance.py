@@ -7,7 +7,8 @@ Prints one ``name value unit`` line per figure:
 (b) the supervised greedy path to 15 of 60 features at N = 4000 (and 10 of 60, the figure
     the C reference and DADApy were quoted at), and 3 of 60 at N = 16000, each with its
     recorded imbalances (part of the timed fit);
-(c) the same, unsupervised;
+(c) the same, unsupervised, beside the brute-force kernel (``skii._imbalance._PRUNED =
+    False``) on the same data;
 (d) peak extra memory of one Delta at N = 50000 (O(N) per thread, no N x N matrix);
 (e) with ``--large``: the supervised 10-of-60 path of one group of N = 100,000 rows, its
     time and peak memory (a child process; minutes).
@@ -254,15 +255,25 @@ def main():
         emit(f"path_sup_15of60_N{n_path}_numpy_over_skii", est / t_sup, "x")
 
         emit(f"path_unsup_15of60_N{n_path}_load_average_1min", os.getloadavg()[0], "-")
-        t_uns, cpu_uns, _ = timed_path(x, mode="unsupervised", n_features_to_select=15)
+        t_uns, cpu_uns, p_uns = timed_path(x, mode="unsupervised", n_features_to_select=15)
         emit(f"path_unsup_15of60_N{n_path}_skii", t_uns, "s")
         emit(f"path_unsup_15of60_N{n_path}_skii_cpu", cpu_uns, "s")
+        # The brute-force kernel the pruned one replaced, same data, same run.
+        skii._imbalance._PRUNED = False
+        t_bf, cpu_bf, p_bf = timed_path(x, mode="unsupervised", n_features_to_select=15)
+        skii._imbalance._PRUNED = True
+        emit(f"path_unsup_15of60_N{n_path}_brute_force", t_bf, "s")
+        emit(f"path_unsup_15of60_N{n_path}_brute_force_cpu", cpu_bf, "s")
+        emit(f"path_unsup_15of60_N{n_path}_brute_force_over_skii_cpu", cpu_bf / cpu_uns, "x")
+        emit(f"path_unsup_15of60_N{n_path}_same_path_as_brute_force",
+             float(p_uns.equals(p_bf)), "bool")
         t = time.perf_counter()
         numpy_greedy_step_unsup(x, [])
         one = time.perf_counter() - t
         est = one * 15 * (60 - 7) / 60 * 1.5  # later steps carry more selected columns
         emit(f"path_unsup_15of60_N{n_path}_numpy_estimated", est, "s")
         emit(f"path_unsup_15of60_N{n_path}_numpy_over_skii", est / t_uns, "x")
+        emit(f"path_unsup_15of60_N{n_path}_load_average_1min_end", os.getloadavg()[0], "-")
 
     n_mem = 5000 if args.quick else 50000
     el, mib = peak_memory_child(n_mem)

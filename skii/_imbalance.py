@@ -15,6 +15,7 @@ from . import (
     _kernels,
     _numba_setup,  # noqa: F401  (thread-safe threading layer before compiling)
     _pruned_path,
+    _pruned_unsup_path,
 )
 from ._parallel import call_with_threads, n_workers, threads_per_worker
 
@@ -651,13 +652,19 @@ def imbalance_path(
         per_group.append((X[part], _transposed(target[part]), ps, pt))
 
     # Supervised with a 1-D target: the exact pruned kernel (skii/_pruned_kernels.py), which
-    # also yields each step's recorded imbalances in the next step's pass. Multi-output
-    # targets, the unsupervised mode and periodic features or targets (the pruned kernel
-    # walks sorted columns, which has no meaning on a circle): the brute-force kernel
-    # (skii/_kernels.py).
+    # also yields each step's recorded imbalances in the next step's pass; unsupervised: its
+    # counterpart (skii/_pruned_unsup_kernels.py; `ysorted` then holds each group's full-X
+    # neighbours and ranks). Multi-output targets and periodic features or targets (the
+    # pruned kernels walk sorted columns, which has no meaning on a circle): the
+    # brute-force kernel (skii/_kernels.py).
     periodic = periods is not None or target_periods is not None
-    pruned = _PRUNED and not backward and target.shape[1] == 1 and not periodic
-    ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt, _, _ in per_group] if pruned else []
+    pruned = _PRUNED and (backward or target.shape[1] == 1) and not periodic
+    ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt, _, _ in per_group] if pruned and \
+        not backward else []
+    if pruned and backward:
+        ysorted = _pruned_unsup_path.prepare_groups(
+            [tt for _, tt, _, _ in per_group], k, tie_random, [pt for *_, pt in per_group]
+        )
 
     selected: list[int] = []
     rows = []
@@ -771,6 +778,9 @@ def path_columns(mode: str = "supervised") -> tuple[str, str]:
 def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, n_jobs):
     """Pruned supervised step: Delta(X_S+j -> y) of every candidate (mean over groups) and
     the recorded row of S itself (needs S non-empty)."""
+    if ysorted and isinstance(ysorted[0], _pruned_unsup_path.FullSpace):
+        return _pruned_unsup_candidates(per_group, ysorted, selected, candidates, k, tie_random,
+                                        n_jobs)
     tasks = [
         (xg, ys, selected, candidates, k, tie_random, ps, pt, bool(selected), True)
         for (xg, _, ps, pt), ys in zip(per_group, ysorted, strict=True)
@@ -786,6 +796,27 @@ def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, 
         s_st = s_ts = math.nan
     # The path row's two imbalances and objective, and the two standard errors.
     return fwd, (d_st, d_ts, d_st), (s_st, s_ts)
+
+
+def _pruned_unsup_candidates(per_group, full, selected, candidates, k, tie_random, n_jobs):
+    """Pruned unsupervised step: the objective of every candidate (mean over groups, as the
+    brute-force branch of :func:`imbalance_path`), the recorded row of S itself and its
+    two standard errors (as :func:`_subset_deltas`)."""
+    tasks = [
+        (xg, fs, selected, candidates, k, tie_random, ps, pt, bool(selected), True)
+        for (xg, _, ps, pt), fs in zip(per_group, full, strict=True)
+    ]
+    res = _map(_pruned_unsup_path.group_step, tasks, n_jobs)
+    obj = (np.mean([r[0] for r in res], axis=0) + np.mean([r[1] for r in res], axis=0)) / \
+        math.sqrt(2)
+    d_sf = float(np.mean([r[2] for r in res]))
+    d_fs = float(np.mean([r[3] for r in res]))
+    if selected:
+        s_sf = _combine_groups([r[2] for r in res], [_row_std(r[5]) for r in res])[1]
+        s_fs = _combine_groups([r[3] for r in res], [_row_std(r[6]) for r in res])[1]
+    else:
+        s_sf = s_fs = math.nan
+    return obj, (d_sf, d_fs, (d_sf + d_fs) / math.sqrt(2)), (s_sf, s_fs)
 
 
 def _subset_deltas(

@@ -9,9 +9,9 @@ Which kernel serves which case
   :func:`skii._kernels.imbalance_rows` (same neighbour sets, same ranks, same summation
   order), only cheaper.
 * Brute force (:mod:`skii._kernels`) everywhere the bound below does not apply or was not
-  worth it: multi-output targets (no sorted order to search), the unsupervised mode
-  (Delta(X -> X_S+j) needs ranks of far neighbours), and any (row, candidate) whose
-  pruning bound fails (the full scan below).
+  worth it: multi-output targets (no sorted order to search) and any (row, candidate)
+  whose pruning bound fails (the full scan below). The unsupervised mode has its own
+  pruned kernel, :mod:`skii._pruned_unsup_kernels`.
 * Periodic features or a periodic target (``periods=`` / ``target_periods=``): always the
   brute-force kernels, which take minimum-image differences. The bound below would still
   hold (a minimum-image term is non-negative too), but the one-dimensional sorted walks
@@ -241,7 +241,11 @@ def rank_fast(xs, order, p, pj, t, j, tie_random, prio):
 
 @njit(cache=True)
 def _sort_ints(a, n):
-    """Insertion sort of a[:n] (short lists)."""
+    """Sort a[:n]: insertion sort for short lists, else quicksort (long tied blocks, e.g.
+    a column with few distinct values, would make insertion quadratic)."""
+    if n > 32:
+        a[:n] = np.sort(a[:n])
+        return
     for q in range(1, n):
         v = a[q]
         r = q

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from . import _pruned_path
+from . import _imbalance, _pruned_path, _pruned_unsup_path
 from ._imbalance import (
     ConstantFeatureWarning,
     _candidate_deltas,
@@ -143,6 +143,10 @@ def leave_one_group_out_paths(
     zeros = [np.zeros(part.size, np.int64) for part in parts]
     data = [(X[part], _transposed(target[part])) for part in parts]
     ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt in data] if pruned else None
+    # Unsupervised: the pruned kernel of skii/_pruned_unsup_kernels.py, whose full-X part
+    # (neighbours, ranks) is built once per group for every fold and step.
+    full = _pruned_unsup_path.prepare_groups([tt for _, tt in data], k, False, zeros) \
+        if backward and _imbalance._PRUNED else None
     cache: dict[tuple, list] = {}
 
     def per_group(S: tuple, last: bool) -> list:
@@ -159,6 +163,12 @@ def leave_one_group_out_paths(
             res = _map(_pruned_path.group_step, tasks, n_jobs)
             out = [(r[0], np.full(len(cand), np.nan), r[1], r[2],
                     *((_row_std(r[4]), _row_std(r[5])) if S else (math.nan, math.nan)))
+                   for r in res]
+        elif full is not None:
+            tasks = [(xg, fs, list(S), cand, k, False, z, z, bool(S), True)
+                     for (xg, _), fs, z in zip(data, full, zeros, strict=True)]
+            res = _map(_pruned_unsup_path.group_step, tasks, n_jobs)
+            out = [(*r[:4], *((_row_std(r[5]), _row_std(r[6])) if S else (math.nan, math.nan)))
                    for r in res]
         else:
             tasks = [(_transposed(xg[:, list(S)]), _transposed(xg[:, cand]), tt, k, False, z, z,

@@ -31,6 +31,8 @@ def compile_kernels() -> None:
         # Three steps reach every branch that depends on |S| (0, 1, and 2 or more).
         imbalance_path(X, y, mode=mode, groups=groups, n_features_to_select=3)
         leave_one_group_out_paths(X, y, mode=mode, groups=groups, n_features_to_select=3)
+    # Ties at the k-th full-X distance (the unsupervised kernel's second neighbour pass).
+    imbalance_path(np.round(X), mode="unsupervised", n_features_to_select=1)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ def test_warmup_covers_every_kernel_of_the_study():
     _warmup.compile_kernels()
     before = _signatures()
     assert before["skii._pruned_kernels.pruned_forward_rows"] >= 1
-    assert before["skii._kernels.greedy_candidate_rows"] >= 1
+    assert before["skii._pruned_unsup_kernels.unsup_forward_rows"] >= 1
+    assert before["skii._pruned_unsup_kernels.full_neighbour_rows"] >= 1
 
     rng = np.random.default_rng(1)
     table = pd.DataFrame(rng.normal(size=(90, 4)), columns=["a", "b", "c", "d"])
