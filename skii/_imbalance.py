@@ -497,6 +497,36 @@ def _constant_columns(X: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
     return const
 
 
+def _path_arguments(X, y, mode, n_features_to_select, default, tol, feature_names, groups, k,
+                    periods, target_periods):
+    """Validated arguments shared by the greedy path and the searches: ``(X, target,
+    n_features_to_select, feature_names, parts, periods, target_periods)``; ``default``
+    is the path length when ``n_features_to_select`` is None (None: every feature)."""
+    X, target = _path_spaces(X, y, mode)
+    n, p = X.shape
+    if n_features_to_select is None:
+        n_features_to_select = p if default is None else default
+    if not 1 <= int(n_features_to_select) <= p:
+        raise ValueError(
+            f"n_features_to_select={n_features_to_select} must be between 1 and the number "
+            f"of features ({p})"
+        )
+    if tol is not None and not tol > 0:
+        raise ValueError(f"tol must be positive, got {tol}")
+    if feature_names is None:
+        feature_names = [f"x{j}" for j in range(p)]
+    feature_names = [str(f) for f in feature_names]
+    if len(feature_names) != p:
+        raise ValueError(f"feature_names has {len(feature_names)} names for {p} features")
+    parts = _group_indices(groups, n, k)
+    periods = _check_periods(periods, [X.T], "periods", "X")
+    if mode == "unsupervised":
+        target_periods = periods  # the target space is X itself
+    else:
+        target_periods = _check_periods(target_periods, [target.T], "target_periods", "y")
+    return X, target, int(n_features_to_select), feature_names, parts, periods, target_periods
+
+
 def imbalance_path(
     X,
     y=None,
@@ -610,29 +640,11 @@ def imbalance_path(
             n_jobs=n_jobs, verbose=verbose, periods=periods, target_periods=target_periods,
         )  # fmt: skip
     k = _check_common(n_neighbors, ties)
-    X, target = _path_spaces(X, y, mode)
+    X, target, n_features_to_select, feature_names, parts, periods, target_periods = (
+        _path_arguments(X, y, mode, n_features_to_select, None, tol, feature_names, groups,
+                        k, periods, target_periods)
+    )
     n, p = X.shape
-    if n_features_to_select is None:
-        n_features_to_select = p
-    if not 1 <= int(n_features_to_select) <= p:
-        raise ValueError(
-            f"n_features_to_select={n_features_to_select} must be between 1 and the number "
-            f"of features ({p})"
-        )
-    if tol is not None and not tol > 0:
-        raise ValueError(f"tol must be positive, got {tol}")
-    if feature_names is None:
-        feature_names = [f"x{j}" for j in range(p)]
-    feature_names = [str(f) for f in feature_names]
-    if len(feature_names) != p:
-        raise ValueError(f"feature_names has {len(feature_names)} names for {p} features")
-
-    parts = _group_indices(groups, n, k)
-    periods = _check_periods(periods, [X.T], "periods", "X")
-    if mode == "unsupervised":
-        target_periods = periods  # the target space is X itself
-    else:
-        target_periods = _check_periods(target_periods, [target.T], "target_periods", "y")
     const = _constant_columns(X, parts)
     if const.any():
         names = ", ".join(np.asarray(feature_names)[const])

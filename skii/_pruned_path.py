@@ -69,6 +69,26 @@ def prepare_group(y: np.ndarray):
     return ys[0], yo[0], yp[0]
 
 
+def step_arrays(xg, selected, cand):
+    """The kernels' inputs for one step of one group: the selected columns ``st`` (in
+    feature-index order) and the candidates ``ct``, transposed; with |S| = 0 the sorted
+    candidate columns, with |S| = 1 the sorted selected column (else empty placeholders
+    of the same types, so that numba compiles one version)."""
+    n = xg.shape[0]
+    st = np.ascontiguousarray(xg[:, sorted(selected)].T)
+    ct = np.ascontiguousarray(xg[:, list(cand)].T)
+    if len(selected) == 0:
+        c_sorted = sorted_columns(ct)
+    else:
+        c_sorted = (np.empty((0, n)), np.empty((0, n), dtype=np.int64),
+                    np.empty((0, n), dtype=np.int64))
+    if len(selected) == 1:
+        s_sorted = tuple(a[0] for a in sorted_columns(st))
+    else:
+        s_sorted = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64))
+    return st, ct, c_sorted, s_sorted
+
+
 def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
     """Delta(X_S+j -> y) for every candidate j in ``cand``, and with ``record`` (S not
     empty) ``(Delta(X_S -> y), Delta(y -> X_S))`` of S itself, for one group.
@@ -80,19 +100,8 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
 
     n_chunks = 4 * numba.get_num_threads()  # as skii._imbalance._n_chunks, in this worker
     n = xg.shape[0]
-    st = np.ascontiguousarray(xg[:, sorted(selected)].T)
-    ct = np.ascontiguousarray(xg[:, list(cand)].T)
-    empty_f = np.empty((0, n))
-    empty_i = np.empty((0, n), dtype=np.int64)
-    if len(selected) == 0:
-        cs, co, cp = sorted_columns(ct)
-        record = False
-    else:
-        cs, co, cp = empty_f, empty_i, empty_i
-    if len(selected) == 1:
-        ss, so, sp = (a[0] for a in sorted_columns(st))
-    else:
-        ss, so, sp = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    st, ct, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
+    record = record and len(selected) > 0
     fwd = np.empty((n, ct.shape[0]))
     rec_st = np.empty(n)
     rec_ts = np.empty(n)

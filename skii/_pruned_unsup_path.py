@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _pruned_unsup_kernels
-from ._pruned_path import _buffer_sizes, sorted_columns
+from ._pruned_path import _buffer_sizes, step_arrays
 
 # Bytes of full-X rank matrices (float32, N^2 per group) kept over a whole path; groups
 # beyond it recompute their full-X distance rows at every step (O(N) memory per thread).
@@ -90,19 +90,8 @@ def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, recor
     imbalances, ``(..., rec_sf, rec_fs)`` (for their standard errors).
     """
     n = xg.shape[0]
-    st = np.ascontiguousarray(xg[:, sorted(selected)].T)
-    ct = np.ascontiguousarray(xg[:, list(cand)].T)
-    empty_f = np.empty((0, n))
-    empty_i = np.empty((0, n), dtype=np.int64)
-    if len(selected) == 0:
-        cs, co, cp = sorted_columns(ct)
-        record = False
-    else:
-        cs, co, cp = empty_f, empty_i, empty_i
-    if len(selected) == 1:
-        ss, so, sp = (a[0] for a in sorted_columns(st))
-    else:
-        ss, so, sp = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    st, ct, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
+    record = record and len(selected) > 0
     fwd = np.empty((n, ct.shape[0]))
     bwd = np.empty((n, ct.shape[0]))
     rec_sf = np.empty(n)

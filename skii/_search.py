@@ -25,12 +25,10 @@ from sklearn.utils import check_random_state
 from ._imbalance import (
     ConstantFeatureWarning,
     _check_common,
-    _check_periods,
     _constant_columns,
     _delta_one_group,
-    _group_indices,
     _map,
-    _path_spaces,
+    _path_arguments,
     _priorities,
     _progress,
     _sub_periods,
@@ -142,31 +140,12 @@ def search_path(
     """Beam (and/or backward) search; see :func:`skii.imbalance_path` for the parameters."""
     check_search(beam_width, direction)
     k = _check_common(n_neighbors, ties)
-    X, target = _path_spaces(X, y, mode)
-    n, p = X.shape
     backward = direction == "backward"
-    if n_features_to_select is None:
-        n_features_to_select = 1 if backward else p
-    if not 1 <= int(n_features_to_select) <= p:
-        raise ValueError(
-            f"n_features_to_select={n_features_to_select} must be between 1 and the number "
-            f"of features ({p})"
-        )
-    n_features_to_select = int(n_features_to_select)
-    if tol is not None and not tol > 0:
-        raise ValueError(f"tol must be positive, got {tol}")
-    if feature_names is None:
-        feature_names = [f"x{j}" for j in range(p)]
-    feature_names = [str(f) for f in feature_names]
-    if len(feature_names) != p:
-        raise ValueError(f"feature_names has {len(feature_names)} names for {p} features")
-
-    parts = _group_indices(groups, n, k)
-    periods = _check_periods(periods, [X.T], "periods", "X")
-    if mode == "unsupervised":
-        target_periods = periods  # the target space is X itself
-    else:
-        target_periods = _check_periods(target_periods, [target.T], "target_periods", "y")
+    X, target, n_features_to_select, feature_names, parts, periods, target_periods = (
+        _path_arguments(X, y, mode, n_features_to_select, 1 if backward else None, tol,
+                        feature_names, groups, k, periods, target_periods)
+    )
+    n, p = X.shape
     const = _constant_columns(X, parts)
     if const.any():
         names = ", ".join(np.asarray(feature_names)[const])
