@@ -219,10 +219,10 @@ def rank_by_counting(d, i, j, tie_random, prio):
 
 
 @njit(cache=True)
-def rank_row(d, i, tie_random, prio, out):
-    """Fill out[m] = rbar(i, m) for every m != i with one sort of the row."""
+def rank_row_ordered(d, i, order, tie_random, prio, out):
+    """:func:`rank_row` given the sorted order of d (any order of ties); ``order`` is
+    overwritten."""
     n = d.shape[0]
-    order = np.argsort(d)
     # Drop i from the sorted order (it is tied with any exact duplicates of i, wherever).
     pos = 0
     for p in range(n):
@@ -236,7 +236,7 @@ def rank_row(d, i, tie_random, prio, out):
         stop = start + 1
         while stop < n1 and d[order[stop]] == t:
             stop += 1
-        if not tie_random:
+        if not tie_random or stop - start == 1:
             r = 1.0 + start + 0.5 * (stop - start - 1)
             for p in range(start, stop):
                 out[order[p]] = r
@@ -250,6 +250,12 @@ def rank_row(d, i, tie_random, prio, out):
                 out[run[sub[p]]] = 1.0 + start + p
         start = stop
     out[i] = 0.0
+
+
+@njit(cache=True)
+def rank_row(d, i, tie_random, prio, out):
+    """Fill out[m] = rbar(i, m) for every m != i with one sort of the row."""
+    rank_row_ordered(d, i, np.argsort(d), tie_random, prio, out)
 
 
 @njit(cache=True)

@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import neighbours, rank_by_counting, sq_dist_row
+from ._kernels import neighbours, rank_by_counting, rank_row_ordered, sq_dist_row
 from ._pruned_kernels import (
     _fill_buffer,
     collect_below,
@@ -101,38 +101,6 @@ def radix_order(d, order, tmp, keys, keys_tmp, count):
         keys, keys_tmp = keys_tmp, keys
         order, tmp = tmp, order
     return order
-
-
-@njit(cache=True)
-def rank_row_ordered(d, i, order, tie_random, prio, out):
-    """:func:`skii._kernels.rank_row` given the sorted order of d (any order of ties)."""
-    n = d.shape[0]
-    pos = 0
-    for p in range(n):
-        if order[p] != i:
-            order[pos] = order[p]
-            pos += 1
-    n1 = n - 1
-    start = 0
-    while start < n1:
-        t = d[order[start]]
-        stop = start + 1
-        while stop < n1 and d[order[stop]] == t:
-            stop += 1
-        if not tie_random or stop - start == 1:
-            r = 1.0 + start + 0.5 * (stop - start - 1)
-            for p in range(start, stop):
-                out[order[p]] = r
-        else:
-            run = order[start:stop].copy()
-            keys = np.empty(stop - start, dtype=np.int64)
-            for p in range(stop - start):
-                keys[p] = prio[run[p]]
-            sub = np.argsort(keys)
-            for p in range(stop - start):
-                out[run[sub[p]]] = 1.0 + start + p
-        start = stop
-    out[i] = 0.0
 
 
 @njit(parallel=True, cache=True)

@@ -103,7 +103,7 @@ def test_radix_order_and_ranks_match_numpy():
         want, got = np.empty(n), np.empty(n)
         _kernels.rank_row(d, 3, tie_random, prio, want)
         srt = _pruned_unsup_kernels.radix_order(d, order, tmp, keys, keys_tmp, count)
-        _pruned_unsup_kernels.rank_row_ordered(d, 3, srt.copy(), tie_random, prio, got)
+        _kernels.rank_row_ordered(d, 3, srt.copy(), tie_random, prio, got)
         assert np.array_equal(got, want)
 
 
