@@ -844,7 +844,7 @@ def run_pipeline(
         (cache / "analysis_settings.json").unlink()
         _check_cache_key(cache, "analysis", scale.analysis_key())
     structures = ("thermal", "inherent") if scale.structure == "both" else (scale.structure,)
-    warmup = None
+    warmup = []
     if not all((cache / f"study{'' if s_ == 'thermal' else '_inherent'}.joblib").exists()
                for s_ in structures):
         warmup = _start_kernel_warmup()
@@ -870,8 +870,8 @@ def run_pipeline(
         _save_timings(cache, stage_seconds)
 
     say("[5/6] analyses: Pearson, imbalances, greedy paths, leave-one-out regression")
-    if warmup is not None:
-        warmup.wait()
+    for proc in warmup:
+        proc.wait()
     results = {}
     for structure in structures:
         suffix = "" if structure == "thermal" else "_inherent"
@@ -901,16 +901,20 @@ def run_pipeline(
     return summary
 
 
-def _start_kernel_warmup():
-    """Compile skii's path kernels in a second process (see :mod:`skii._warmup`) while this
-    one computes descriptors: on a first run after installation the two compilations then
-    overlap. Returns the process (or None if it could not start); the analyses wait for it,
-    then load the kernels from numba's on-disk cache."""
-    try:
-        return subprocess.Popen([sys.executable, "-m", "skii._warmup"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:
-        return None
+def _start_kernel_warmup() -> list:
+    """Compile skii's path kernels in two more processes, one per selection mode (see
+    :mod:`skii._warmup`), while this one computes descriptors: on a first run after
+    installation the compilations then overlap. Returns the processes that started; the
+    analyses wait for them, then load the kernels from numba's on-disk cache."""
+    procs = []
+    for mode in ("supervised", "unsupervised"):
+        try:
+            procs.append(subprocess.Popen([sys.executable, "-m", "skii._warmup", mode],
+                                          stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        except OSError:
+            break
+    return procs
 
 
 def _study_stage(path: Path, table: pd.DataFrame, scale: Scale, n_jobs, progress: bool,
