@@ -21,6 +21,8 @@ def imbalance_gain(
     ties: str = "average",
     random_state=None,
     n_jobs: int | None = None,
+    x_periods=None,
+    y_periods=None,
 ) -> pd.DataFrame:
     """Information imbalance gain of a putative cause X on an effect Y.
 
@@ -46,6 +48,13 @@ def imbalance_gain(
         always computed for the gain, whether or not 0 is listed.
     n_neighbors, groups, ties, random_state, n_jobs
         As in :func:`skii.information_imbalance` (exact, tie-correct imbalance).
+    x_periods : array-like of shape (n_x,) or float, default=None
+        Periods of the columns of X0 for periodic variables such as phases (None, NaN
+        or 0: not periodic; one number: every column). A column scaled by alpha has
+        period alpha times its own: minimum-image differences as in
+        :func:`skii.information_imbalance`.
+    y_periods : array-like of shape (n_y,) or float, default=None
+        Periods of the columns of Y (the same for Y0 and Y_tau).
 
     Returns
     -------
@@ -84,10 +93,24 @@ def imbalance_gain(
     if not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
         raise ValueError("alphas must be finite and non-negative")
 
+    px = _column_periods(x_periods, X0.shape[1], "x_periods")
+    py = _column_periods(y_periods, Y0.shape[1], "y_periods")
+    if Y_tau.shape[1] != Y0.shape[1] and py is not None:
+        raise ValueError("y_periods needs Y0 and Y_tau with the same columns")
+
     def delta(alpha: float) -> float:
+        periods = None
+        if px is not None or py is not None:
+            # alpha * X0 has period alpha * P (0 at alpha = 0: a constant, not periodic).
+            periods = np.concatenate([
+                np.zeros(X0.shape[1]) if px is None else alpha * px,
+                np.zeros(Y0.shape[1]) if py is None else py,
+            ])
         return information_imbalance(
             np.column_stack([alpha * X0, Y0]),
             Y_tau,
+            periods=periods,
+            target_periods=py,
             n_neighbors=n_neighbors,
             groups=groups,
             ties=ties,
@@ -103,3 +126,19 @@ def imbalance_gain(
     table.attrs["delta_at_zero"] = d0
     table.attrs["gain"] = (d0 - best) / d0 if d0 > 0 else 0.0
     return table
+
+
+def _column_periods(periods, n_columns: int, name: str):
+    """One period per column (NaN for a non-periodic one), or None."""
+    if periods is None:
+        return None
+    try:
+        p = np.asarray(periods, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers (None or NaN: not periodic)") from None
+    if p.ndim == 0:
+        p = np.full(n_columns, float(p))
+    if p.shape != (n_columns,):
+        raise ValueError(f"{name} must give one period per column ({n_columns}), got shape "
+                         f"{p.shape}")
+    return np.where(np.isnan(p), 0.0, p)

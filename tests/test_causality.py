@@ -97,3 +97,55 @@ def test_bad_alphas(kwargs, match):
 def test_mismatched_rows():
     with pytest.raises(ValueError, match="same number of rows"):
         imbalance_gain(np.zeros(10), np.arange(10.0), np.arange(9.0))
+
+
+def _phases(n=400, seed=0):
+    """A driven phase oscillator: x drives y through sin(x - y); both wrapped to [-pi, pi)."""
+    rng = np.random.default_rng(seed)
+    x = np.empty(n)
+    y = np.empty(n)
+    x[0], y[0] = 0.0, 1.0
+    for t in range(n - 1):
+        x[t + 1] = x[t] + 0.7 + 0.4 * rng.normal()
+        y[t + 1] = y[t] + 1.1 + 1.2 * np.sin(x[t] - y[t]) + 0.1 * rng.normal()
+    wrap = lambda a: (a + np.pi) % (2 * np.pi) - np.pi  # noqa: E731
+    return wrap(x), wrap(y)
+
+
+def test_periodic_gain_is_the_minimum_image_imbalance_at_every_alpha():
+    from skii import information_imbalance
+
+    x, y = _phases()
+    P = 2 * np.pi
+    table = imbalance_gain(x[:-1], y[:-1], y[1:], alphas=[0.0, 0.5, 1.0], n_neighbors=3,
+                           x_periods=P, y_periods=P)
+    for alpha, got in zip(table["alpha"], table["delta"], strict=True):
+        want = information_imbalance(
+            np.column_stack([alpha * x[:-1], y[:-1]]), y[1:], n_neighbors=3,
+            periods=[alpha * P, P], target_periods=P)
+        assert got == want
+    assert table.attrs["gain"] > 0.3  # x drives y
+    back = imbalance_gain(y[:-1], x[:-1], x[1:], n_neighbors=3, x_periods=P, y_periods=P)
+    assert back.attrs["gain"] < 0.05
+
+
+def test_periodic_gain_ignores_whole_turns_of_the_phases():
+    x, y = _phases(n=300, seed=1)
+    P = 2 * np.pi
+    turns = np.random.default_rng(2).integers(-3, 4, size=(3, len(x)))
+    kw = {"alphas": [0.0, 0.5, 1.0], "n_neighbors": 2}
+    a = imbalance_gain(x[:-1], y[:-1], y[1:], x_periods=P, y_periods=P, **kw)
+    b = imbalance_gain(x[:-1] + P * turns[0, :-1], y[:-1] + P * turns[1, :-1],
+                       y[1:] + P * turns[2, 1:], x_periods=P, y_periods=P, **kw)
+    np.testing.assert_allclose(a["delta"], b["delta"], rtol=0, atol=1e-12)
+    plain = imbalance_gain(x[:-1] + P * turns[0, :-1], y[:-1] + P * turns[1, :-1],
+                           y[1:] + P * turns[2, 1:], **kw)
+    assert not np.allclose(plain["delta"], a["delta"])
+
+
+def test_bad_gain_periods():
+    x, y = _phases(n=50)
+    with pytest.raises(ValueError, match="one period per column"):
+        imbalance_gain(x[:-1], y[:-1], y[1:], x_periods=[1.0, 2.0])
+    with pytest.raises(ValueError, match="positive"):
+        imbalance_gain(x[:-1], y[:-1], y[1:], y_periods=-1.0)
