@@ -24,12 +24,14 @@ from ._imbalance import (
     ConstantFeatureWarning,
     _candidate_deltas,
     _check_common,
+    _check_periods,
     _combine_groups,
     _delta_one_group,
     _group_indices,
     _map,
     _path_spaces,
     _row_std,
+    _sub_periods,
     _transposed,
     _with_std_columns,
     imbalance_path,
@@ -51,6 +53,8 @@ def leave_one_group_out_paths(
     random_state=None,
     feature_names=None,
     n_jobs: int | None = None,
+    periods=None,
+    target_periods=None,
 ) -> pd.DataFrame:
     """The greedy path of every leave-one-group-out fold, computed together.
 
@@ -69,6 +73,8 @@ def leave_one_group_out_paths(
         As in :func:`imbalance_path`. Random ties draw each fold's tie-breaking
         priorities separately, so there nothing can be shared and the folds are computed
         one by one.
+    periods, target_periods
+        As in :func:`imbalance_path` (periodic features use the brute-force kernel).
 
     Returns
     -------
@@ -100,6 +106,11 @@ def leave_one_group_out_paths(
     if len(parts) < 2:
         raise ValueError(f"leave-one-group-out paths need at least 2 groups, got {len(parts)}")
     labels = [g[part[0]] for part in parts]
+    periods = _check_periods(periods, [X.T], "periods", "X")
+    if mode == "unsupervised":
+        target_periods = periods  # the target space is X itself
+    else:
+        target_periods = _check_periods(target_periods, [target.T], "target_periods", "y")
     if not 1 <= int(n_features_to_select) <= p:
         raise ValueError(
             f"n_features_to_select={n_features_to_select} must be between 1 and the number "
@@ -124,6 +135,7 @@ def leave_one_group_out_paths(
                 X[train], None if mode == "unsupervised" else target[train], mode=mode,
                 n_features_to_select=d, n_neighbors=k, groups=g[train], ties=ties,
                 random_state=random_state, feature_names=names, n_jobs=n_jobs,
+                periods=periods, target_periods=target_periods,
             )
             path.insert(0, "left_out_group", labels[c])
             out.append(path)
@@ -139,14 +151,16 @@ def leave_one_group_out_paths(
             stacklevel=2,
         )
     backward = mode == "unsupervised"
-    pruned = not backward and target.shape[1] == 1
+    # The pruned kernels walk sorted columns, which means nothing on a circle.
+    periodic = periods is not None or target_periods is not None
+    pruned = not backward and target.shape[1] == 1 and not periodic
     zeros = [np.zeros(part.size, np.int64) for part in parts]
     data = [(X[part], _transposed(target[part])) for part in parts]
     ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt in data] if pruned else None
     # Unsupervised: the pruned kernel of skii/_pruned_unsup_kernels.py, whose full-X part
     # (neighbours, ranks) is built once per group for every fold and step.
     full = _pruned_unsup_path.prepare_groups([tt for _, tt in data], k, False, zeros) \
-        if backward and _imbalance._PRUNED else None
+        if backward and _imbalance._PRUNED and not periodic else None
     cache: dict[tuple, list] = {}
 
     def per_group(S: tuple, last: bool) -> list:
@@ -171,13 +185,16 @@ def leave_one_group_out_paths(
             out = [(*r[:4], *((_row_std(r[5]), _row_std(r[6])) if S else (math.nan, math.nan)))
                    for r in res]
         else:
+            p_s, p_c = _sub_periods(periods, list(S)), _sub_periods(periods, cand)
             tasks = [(_transposed(xg[:, list(S)]), _transposed(xg[:, cand]), tt, k, False, z, z,
-                      backward) for (xg, tt), z in zip(data, zeros, strict=True)]
+                      backward, p_s, p_c, target_periods)
+                     for (xg, tt), z in zip(data, zeros, strict=True)]
             res = _map(_candidate_deltas, tasks, n_jobs) if cand else \
                 [(np.empty(0), np.empty(0))] * len(data)
             if S:
                 rec = _map(_delta_one_group,
-                           [(_transposed(xg[:, list(S)]), tt, k, False, z, z, True, True)
+                           [(_transposed(xg[:, list(S)]), tt, k, False, z, z, True, True, p_s,
+                             target_periods)
                             for (xg, tt), z in zip(data, zeros, strict=True)], n_jobs)
             else:
                 rec = [((math.nan, math.nan), (math.nan, math.nan))] * len(data)

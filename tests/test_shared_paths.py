@@ -78,3 +78,18 @@ def test_hypothesis_supervised_and_unsupervised(seed, n_groups, d):
         kw = dict(mode=mode, n_features_to_select=d)
         pd.testing.assert_frame_equal(leave_one_group_out_paths(X, target, groups=g, **kw),
                                       _per_fold(X, target, g, **kw), check_exact=True)
+
+
+@pytest.mark.parametrize("mode", ["supervised", "unsupervised"])
+def test_periodic_features_equal_one_path_per_fold(mode):
+    X, y, g = _data(5)
+    X[:, 2] = (3.0 * X[:, 2] + np.pi) % (2 * np.pi) - np.pi  # an angle across the cut
+    periods = [None, None, 2 * np.pi, None, None, None]
+    target = None if mode == "unsupervised" else (y + np.pi) % (2 * np.pi) - np.pi
+    kw = dict(mode=mode, n_features_to_select=3, periods=periods)
+    if mode == "supervised":
+        kw["target_periods"] = 2 * np.pi
+    shared = leave_one_group_out_paths(X, target, groups=g, **kw)
+    pd.testing.assert_frame_equal(shared, _per_fold(X, target, g, **kw), check_exact=True)
+    plain = leave_one_group_out_paths(X, target, groups=g, mode=mode, n_features_to_select=3)
+    assert not np.allclose(plain.iloc[:, 4], shared.iloc[:, 4])  # the periods matter
