@@ -219,6 +219,31 @@ def rank_by_counting(d, i, j, tie_random, prio):
 
 
 @njit(cache=True)
+def rank_sorted_run(dv, di, cnt, tie_random, prio, out):
+    """out[di[p]] = rbar of row di[p] for the cnt points (dv, di)[:cnt] in non-decreasing
+    distance (any order of ties): every point of another row, i excluded."""
+    start = 0
+    while start < cnt:
+        t = dv[start]
+        stop = start + 1
+        while stop < cnt and dv[stop] == t:
+            stop += 1
+        if not tie_random or stop - start == 1:
+            r = 1.0 + start + 0.5 * (stop - start - 1)
+            for p in range(start, stop):
+                out[di[p]] = r
+        else:
+            run = di[start:stop].copy()
+            keys = np.empty(stop - start, dtype=np.int64)
+            for p in range(stop - start):
+                keys[p] = prio[run[p]]
+            sub = np.argsort(keys)
+            for p in range(stop - start):
+                out[run[sub[p]]] = 1.0 + start + p
+        start = stop
+
+
+@njit(cache=True)
 def rank_row_ordered(d, i, order, tie_random, prio, out):
     """:func:`rank_row` given the sorted order of d (any order of ties); ``order`` is
     overwritten."""
@@ -229,26 +254,10 @@ def rank_row_ordered(d, i, order, tie_random, prio, out):
         if order[p] != i:
             order[pos] = order[p]
             pos += 1
-    n1 = n - 1
-    start = 0
-    while start < n1:
-        t = d[order[start]]
-        stop = start + 1
-        while stop < n1 and d[order[stop]] == t:
-            stop += 1
-        if not tie_random or stop - start == 1:
-            r = 1.0 + start + 0.5 * (stop - start - 1)
-            for p in range(start, stop):
-                out[order[p]] = r
-        else:
-            run = order[start:stop].copy()
-            keys = np.empty(stop - start, dtype=np.int64)
-            for p in range(stop - start):
-                keys[p] = prio[run[p]]
-            sub = np.argsort(keys)
-            for p in range(stop - start):
-                out[run[sub[p]]] = 1.0 + start + p
-        start = stop
+    dv = np.empty(n - 1)
+    for p in range(n - 1):
+        dv[p] = d[order[p]]
+    rank_sorted_run(dv, order, n - 1, tie_random, prio, out)
     out[i] = 0.0
 
 

@@ -43,13 +43,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import neighbours, sq_dist_row, weighted_rank
+from ._kernels import neighbours, rank_sorted_run, sq_dist_row, weighted_rank
 
-# Buffers up to this length are kept by bounded insertion, longer ones by threshold passes.
-_INSERTION_MAX = 96
+# Size of the strided sample that sets a row's first buffer threshold (its r-th smallest,
+# r <= this, is the threshold).
+_SAMPLE_RANK = 8
 # Target ranks already computed for this row (the same neighbour often wins for many
 # candidates): a few remembered, searched linearly.
 _MEMO = 8
+# A row's target ranks come from binary searches until it has needed more than n / 16 of
+# them in the first step (each candidate brings new neighbours: measured 2x faster on
+# the glass data, whose tied columns give ~16 neighbours per candidate) or n / 4 later,
+# then from its whole rank row (one O(n) merge, ~100 searches' worth at n = 1290; built
+# after n / 16 searches it slowed the later steps, whose few searches rarely repay it).
+_ROW_AFTER = (16, 4)
+# A buffer grown past 1 / _WIDE of the rows is not worth sorting further for this
+# candidate: one full scan instead.
+_WIDE = 8
 
 
 @njit(cache=True)
@@ -296,19 +306,130 @@ def select_neighbours(dv, di, cnt, t, k, tie_random, prio, idx, w, tied):
 
 
 @njit(cache=True)
-def pruned_scan(bv, bi, nb, complete, xc, use_c, i, k, dv, di, top, above):
-    """Scan the sorted buffer of smallest ``d_S`` for the k nearest in S (+ candidate xc).
+def _sift_down(hv, hx, pos, size):
+    """Restore the min-heap hv[:size] (rows in hx) below position pos."""
+    v = hv[pos]
+    x = hx[pos]
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and hv[c + 1] < hv[c]:
+            c += 1
+        if hv[c] >= v:
+            break
+        hv[pos] = hv[c]
+        hx[pos] = hx[c]
+        pos = c
+    hv[pos] = v
+    hx[pos] = x
 
-    Every point outside the buffer has ``d_S >= bv[nb - 1]``, and ``d_S > above`` when
-    ``above >= 0`` (a buffer collected below a threshold). Returns the number of scanned
-    points (in ``dv``/``di``; the k-th distance is ``top[k - 1]``), or -1 when the bound
-    fails and a full scan is needed.
+
+@njit(cache=True)
+def _heapify(hv, hx, size):
+    for pos in range(size // 2 - 1, -1, -1):
+        _sift_down(hv, hx, pos, size)
+
+
+@njit(cache=True)
+def _append_between(d, i, lo, hi, hv, hx, start):
+    """Append every m != i with lo < d[m] <= hi at hv[start:], hx[start:] (branch-free:
+    every row is written, the end advances only for the ones that count); returns the new
+    end. The caller guarantees room: the rows appended are disjoint from those held."""
+    n = d.shape[0]
+    c = start
+    for m in range(n):
+        v = d[m]
+        hv[c] = v
+        hx[c] = m
+        c += (v > lo) & (v <= hi) & (m != i)
+    return c
+
+
+@njit(cache=True)
+def _sample_threshold(d, want, samp):
+    """A distance below which about ``want`` of the values of d lie: the r-th smallest
+    of an evenly strided sample, r <= ``samp.shape[0]`` (inf when want is a large part of
+    the row: everything is then collected)."""
+    n = d.shape[0]
+    if n < 64 or 4 * want >= n:
+        return np.inf
+    stride = max(1, want // samp.shape[0])
+    n_s = n // stride
+    r = max(1, (n_s * want) // n)
+    for q in range(r):
+        samp[q] = np.inf
+    for s in range(n_s):
+        v = d[s * stride]
+        if v < samp[r - 1]:
+            q = r - 1
+            while q > 0 and samp[q - 1] > v:
+                samp[q] = samp[q - 1]
+                q -= 1
+            samp[q] = v
+    return samp[r - 1]
+
+
+@njit(cache=True)
+def buffer_start(d, i, want, samp, hv, hx, bs):
+    """Start the lazily sorted buffer of row i's smallest ``d`` (d[i] excluded): every
+    d[m] <= tau goes into the min-heap ``hv``/``hx``, the sorted prefix ``bv``/``bi`` is
+    empty (``bs = [prefix length, heap size]``). Returns tau: every row outside the
+    buffer has d > tau."""
+    tau = _sample_threshold(d, want, samp)
+    size = _append_between(d, i, -1.0, tau, hv, hx, 0)
+    _heapify(hv, hx, size)
+    bs[0] = 0
+    bs[1] = size
+    return tau
+
+
+@njit(cache=True)
+def buffer_grow(d, i, tau, new_tau, hv, hx, bs):
+    """Add every row with tau < d <= new_tau to the heap (the prefix stays sorted and
+    below them)."""
+    size = _append_between(d, i, tau, new_tau, hv, hx, bs[1])
+    _heapify(hv, hx, size)
+    bs[1] = size
+
+
+@njit(cache=True)
+def _pop(bv, bi, hv, hx, bs):
+    """Move the heap's smallest to the end of the sorted prefix."""
+    L = bs[0]
+    h = bs[1] - 1
+    bv[L] = hv[0]
+    bi[L] = hx[0]
+    if h > 0:
+        hv[0] = hv[h]
+        hx[0] = hx[h]
+        _sift_down(hv, hx, 0, h)
+    bs[0] = L + 1
+    bs[1] = h
+
+
+@njit(cache=True)
+def buffer_scan(bv, bi, hv, hx, bs, tau, xc, use_c, i, k, dv, di, top):
+    """Scan row i's buffer in increasing ``d_S`` for the k nearest in S (+ candidate xc),
+    sorting it lazily (heap pops) only as deep as the scan goes.
+
+    Every row outside the buffer has ``d_S > tau`` (and ``d_S >= bv[L - 1]`` when the
+    heap is empty: the walk-filled buffers of |S| = 1 pass tau = -1). Returns the number
+    of scanned points (in ``dv``/``di``; the k-th distance is ``top[k - 1]``), or -1 when
+    the buffer ran out before the bound held and more rows are needed.
     """
+    n = bv.shape[0]
     for q in range(k):
         top[q] = np.inf
     xci = xc[i] if use_c else 0.0
+    held = bs[0] + bs[1]
     cnt = 0
-    for q in range(nb):
+    q = 0
+    while True:
+        if q == bs[0]:
+            if bs[1] == 0:
+                break
+            _pop(bv, bi, hv, hx, bs)
         ds = bv[q]
         if ds > top[k - 1]:
             return cnt  # every unscanned point has d >= d_S > t
@@ -327,95 +448,87 @@ def pruned_scan(bv, bi, nb, complete, xc, use_c, i, k, dv, di, top, above):
                 top[r] = top[r - 1]
                 r -= 1
             top[r] = v
-    if complete or (nb > 0 and bv[nb - 1] > top[k - 1]) or above >= top[k - 1]:
+        q += 1
+    t = top[k - 1]
+    if held >= n - 1 or tau >= t or (q > 0 and bv[q - 1] > t):
         return cnt
     return -1
 
 
 @njit(cache=True)
-def collect_below(d, i, thr, cap, bv, bi, tv, ti):
-    """Every d[m] <= thr (m != i) into bv/bi in increasing order; returns how many, or -1
-    (buffers untouched) when there are more than ``cap``."""
-    n = d.shape[0]
-    cnt = 0
-    for m in range(n):
-        if d[m] <= thr and m != i:
-            if cnt == cap:
-                return -1
-            tv[cnt] = d[m]
-            ti[cnt] = m
-            cnt += 1
-    order = np.argsort(tv[:cnt])
-    for q in range(cnt):
-        bv[q] = tv[order[q]]
-        bi[q] = ti[order[q]]
-    return cnt
+def buffer_upto(bv, bi, hv, hx, bs, tau, x, cap):
+    """How many buffer rows have ``d_S <= x``, with the buffer's prefix sorted at least
+    that far (heap pops, at most up to ``cap`` prefix rows); -1 when the buffer cannot
+    prove that it holds every such row (or the cap was reached)."""
+    n = bv.shape[0]
+    while bs[1] > 0 and hv[0] <= x and bs[0] < cap:
+        _pop(bv, bi, hv, hx, bs)
+    if bs[1] > 0 and hv[0] <= x:
+        return -1
+    L = bs[0]
+    if bs[0] + bs[1] >= n - 1 or x <= tau or (L > 0 and bv[L - 1] > x):
+        lo, hi = 0, L
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if bv[mid] <= x:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+    return -1
 
 
 @njit(cache=True)
-def smallest_sorted(d, i, nb, bv, bi, tv, ti):
-    """The nb smallest d[m], m != i, in increasing order: every other d[m] >= bv[nb - 1].
+def merge_walk(xs, order, p, dv, di):
+    """Every other point in non-decreasing ``(x_m - x_i)**2`` (i at sorted position p):
+    the outward walk of :func:`walk_sorted` to the end, as a branch-free merge of the two
+    sides. Returns n - 1."""
+    n = xs.shape[0]
+    xi = xs[p]
+    lo = p - 1
+    hi = p + 1
+    c = 0
+    while lo >= 0 and hi < n:
+        ul = xs[lo] - xi
+        ur = xs[hi] - xi
+        dl = ul * ul
+        dr = ur * ur
+        left = dl <= dr
+        dv[c] = dl if left else dr
+        di[c] = order[lo] if left else order[hi]
+        c += 1
+        lo -= left
+        hi += 1 - left
+    while lo >= 0:
+        u = xs[lo] - xi
+        dv[c] = u * u
+        di[c] = order[lo]
+        c += 1
+        lo -= 1
+    while hi < n:
+        u = xs[hi] - xi
+        dv[c] = u * u
+        di[c] = order[hi]
+        c += 1
+        hi += 1
+    return c
 
-    A threshold pass collects points into scratch ``tv``/``ti`` (size 2 nb); when full it
-    keeps the nb smallest and lowers the threshold to the largest kept (points equal to it
-    are then left out: they are >= bv[nb - 1] as required), so the cost is ~N compares
-    plus a few sorts of 2 nb values.
+
+@njit(cache=True)
+def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, memo_m, memo_r,
+                     yrow, ystate, dv, di):
+    """sum_q w[q] rbar_y(i, idx[q]) in the sorted 1-D target.
+
+    Per row (``memo_m[:] = -1``, ``ystate = [0, 0, budget]`` at its start): a few ranks
+    remembered, the others by binary search; after ``budget`` searches the row's whole
+    rank row ``yrow`` is built from one outward merge (O(n), then every lookup O(1)).
+    ``dv``/``di`` are scratch.
     """
-    n = d.shape[0]
-    if nb <= _INSERTION_MAX:
-        # Short buffers: a bounded insertion (few inserts, each cheap).
-        for q in range(nb):
-            bv[q] = np.inf
-        last = nb - 1
-        for m in range(n):
-            v = d[m]
-            if v < bv[last] and m != i:
-                r = last
-                while r > 0 and bv[r - 1] > v:
-                    bv[r] = bv[r - 1]
-                    bi[r] = bi[r - 1]
-                    r -= 1
-                bv[r] = v
-                bi[r] = m
-        return
-    cap = 2 * nb
-    tau = np.inf
-    cnt = 0
-    for m in range(n):
-        v = d[m]
-        if v < tau and m != i:
-            tv[cnt] = v
-            ti[cnt] = m
-            cnt += 1
-            if cnt == cap:
-                # Keep the nb smallest; later points must beat the largest kept one.
-                order = np.argsort(tv[:cap])[:nb]
-                keep_v = tv[order]
-                keep_i = ti[order]
-                tv[:nb] = keep_v
-                ti[:nb] = keep_i
-                tau = keep_v[nb - 1]
-                cnt = nb
-    order = np.argsort(tv[:cnt])
-    for q in range(nb):
-        bv[q] = tv[order[q]]
-        bi[q] = ti[order[q]]
-
-
-@njit(cache=True)
-def _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, nb, bv, bi, tv, ti):
-    """The nb smallest d_S of row i: from the sorted column when |S| = 1, else from d_s."""
-    if n_sel == 1:
-        return walk_sorted(ss, s_order, p_s, nb, False, bv, bi)
-    smallest_sorted(d_s, i, nb, bv, bi, tv, ti)
-    return nb
-
-
-@njit(cache=True)
-def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, memo_m, memo_r):
-    """sum_q w[q] rbar_y(i, idx[q]) in the sorted 1-D target, with a per-row memo
-    (``memo_m[:]`` = -1 at the start of each row)."""
     tot = 0.0
+    if ystate[1] == 1:
+        for q in range(s):
+            tot += w[q] * yrow[idx[q]]
+        return tot
     yi = ys[p_i]
     for q in range(s):
         m = idx[q]
@@ -423,6 +536,15 @@ def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, mem
         if memo_m[slot] == m:
             r = memo_r[slot]
         else:
+            ystate[0] += 1
+            if ystate[0] > ystate[2]:
+                cnt = merge_walk(ys, y_order, p_i, dv, di)
+                rank_sorted_run(dv, di, cnt, tie_random, prio_t, yrow)
+                ystate[1] = 1
+                tot = 0.0
+                for q2 in range(s):
+                    tot += w[q2] * yrow[idx[q2]]
+                return tot
             u = ys[y_pos[m]] - yi
             r = rank_fast(ys, y_order, p_i, y_pos[m], u * u, m, tie_random, prio_t)
             memo_m[slot] = m
@@ -489,14 +611,21 @@ def pruned_forward_rows(
         top = np.empty(k)
         memo_m = np.empty(_MEMO, dtype=np.int64)
         memo_r = np.empty(_MEMO)
-        bv = np.empty(max(n_buf_max, 1))
-        bi = np.empty(max(n_buf_max, 1), dtype=np.int64)
-        tv = np.empty(max(2 * n_buf_max, 1))
-        ti = np.empty(max(2 * n_buf_max, 1), dtype=np.int64)
+        yrow = np.empty(n)
+        ystate = np.zeros(3, dtype=np.int64)
+        bv = np.empty(n)
+        bi = np.empty(n, dtype=np.int64)
+        hv = np.empty(n)
+        hx = np.empty(n, dtype=np.int64)
+        bs = np.zeros(2, dtype=np.int64)
+        samp = np.empty(_SAMPLE_RANK)
         for i in range(ch * size, min(n, (ch + 1) * size)):
             p_y = y_pos[i]
             fallbacks[i] = 0
             memo_m[:] = -1
+            ystate[0] = 0
+            ystate[1] = 0
+            ystate[2] = n // _ROW_AFTER[0 if n_sel == 0 else 1]
             if n_sel == 0:
                 # First step: every candidate space is one-dimensional.
                 for c in range(n_cand):
@@ -504,46 +633,49 @@ def pruned_forward_rows(
                     s = select_neighbours(
                         dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
                     )
-                    tot = _ranks_in_target(
-                        ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t, memo_m, memo_r
-                    )
+                    tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random,
+                                           prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                     fwd[i, c] = tot / k
                 continue
-            have_ds = False
             p_s = 0
+            have_ds = n_sel >= 2
             if n_sel == 1:
+                # The buffer is an outward walk in the sorted column (no distance row).
                 p_s = s_pos[i]
+                bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
+                bs[1] = 0
+                tau = -1.0
             else:
                 sq_dist_row(st, i, d_s)
                 d_s[i] = np.inf  # i is never its own neighbour
-                have_ds = True
-            nb = _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, bv, bi, tv, ti)
-            above = -1.0
-            refilled = False
+                tau = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+            walked = False
             for c in range(n_cand):
                 xc = ct[c]
-                cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top, above)
-                if cnt < 0 and not refilled and n_buf_max > n_buf:
-                    # First failure in this row: a longer buffer for it, then retry. With
-                    # |S| = 1 a longer walk; beyond, every d_S up to twice the k-th distance
-                    # just found (one pass of compares), unless that is too many.
-                    refilled = True
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
+                while cnt < 0:
+                    # The buffer ran out before the bound held: more rows into it (twice
+                    # the k-th distance found), unless that is a large part of the row;
+                    # with |S| = 1 one longer walk.
+                    fallbacks[i] += 1
                     if n_sel == 1:
-                        nb = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+                        if walked or n_buf_max <= n_buf:
+                            break
+                        walked = True
+                        bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
                     else:
-                        thr = 2.0 * top[k - 1]
-                        got = collect_below(d_s, i, thr, n_buf_max, bv, bi, tv, ti)
-                        if got >= 0:
-                            nb = got
-                            above = thr
-                    cnt = pruned_scan(bv, bi, nb, nb >= n - 1, xc, True, i, k, dv, di, top, above)
+                        new_tau = 2.0 * top[k - 1]
+                        buffer_grow(d_s, i, tau, new_tau, hv, hx, bs)
+                        tau = new_tau
+                        if bs[0] + bs[1] > n // _WIDE:
+                            break
+                    cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
                 if cnt >= 0:
                     s = select_neighbours(
                         dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
                     )
                 else:
                     # The bound failed: full scan, exactly as the brute-force kernel.
-                    fallbacks[i] += 1
                     if not have_ds:
                         sq_dist_row(st, i, d_s)
                         d_s[i] = np.inf
@@ -553,14 +685,13 @@ def pruned_forward_rows(
                         u = xc[m] - xci
                         d[m] = d_s[m] + u * u
                     s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
-                tot = _ranks_in_target(
-                    ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t, memo_m, memo_r
-                )
+                tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
+                                       memo_m, memo_r, yrow, ystate, dv, di)
                 fwd[i, c] = tot / k
             if not record:
                 continue
             # Delta(X_S -> y): the neighbours in S are the head of the buffer.
-            cnt = pruned_scan(bv, bi, nb, nb >= n - 1, ys, False, i, k, dv, di, top, above)
+            cnt = buffer_scan(bv, bi, hv, hx, bs, tau, ys, False, i, k, dv, di, top)
             if cnt >= 0:
                 s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
             else:
@@ -570,9 +701,8 @@ def pruned_forward_rows(
                     d_s[i] = np.inf
                     have_ds = True
                 s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
-            tot = _ranks_in_target(
-                ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t, memo_m, memo_r
-            )
+            tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
+                                   memo_m, memo_r, yrow, ystate, dv, di)
             rec_st[i] = tot / k
             # Delta(y -> X_S): target neighbours from the sorted target, ranks in S.
             cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)

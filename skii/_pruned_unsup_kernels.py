@@ -52,9 +52,12 @@ from numba import njit, prange
 
 from ._kernels import neighbours, rank_by_counting, rank_row_ordered, sq_dist_row
 from ._pruned_kernels import (
-    _fill_buffer,
-    collect_below,
-    pruned_scan,
+    _SAMPLE_RANK,
+    _WIDE,
+    buffer_grow,
+    buffer_scan,
+    buffer_start,
+    buffer_upto,
     rank_sorted,
     select_neighbours,
     walk_sorted,
@@ -213,19 +216,6 @@ def _count_full(d_s, xc, xci, tau, t, i, tie_random, prio):
 
 
 @njit(cache=True)
-def _n_upto(bv, nb, tau):
-    """How many of the sorted bv[:nb] are <= tau."""
-    lo, hi = 0, nb
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if bv[mid] <= tau:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit(cache=True)
 def _count_buffer(bv, bi, xc, xci, tau, t, tie_random, prio):
     """The same from the sorted buffer prefix bv[:P] = every d_S <= tau (t among them)."""
     less = 0
@@ -314,10 +304,12 @@ def unsup_forward_rows(
         w_t = np.empty(n)
         tied = np.empty(n, dtype=np.int64)
         top = np.empty(k)
-        bv = np.empty(max(n_buf_max, 1))
-        bi = np.empty(max(n_buf_max, 1), dtype=np.int64)
-        tv = np.empty(max(2 * n_buf_max, 1))
-        ti = np.empty(max(2 * n_buf_max, 1), dtype=np.int64)
+        bv = np.empty(n)
+        bi = np.empty(n, dtype=np.int64)
+        hv = np.empty(n)
+        hx = np.empty(n, dtype=np.int64)
+        bs = np.zeros(2, dtype=np.int64)
+        samp = np.empty(_SAMPLE_RANK)
         for i in range(ch * size, min(n, (ch + 1) * size)):
             counts[i, 0] = 0
             counts[i, 1] = 0
@@ -370,35 +362,41 @@ def unsup_forward_rows(
                 continue
             sq_dist_row(st, i, d_s)
             d_s[i] = np.inf  # i is never its own neighbour
-            p_s = s_pos[i] if n_sel == 1 else 0
-            nb = _fill_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, bv, bi, tv, ti)
-            above = -1.0
-            refilled = False
+            p_s = 0
+            if n_sel == 1:
+                # The buffer is an outward walk in the sorted column.
+                p_s = s_pos[i]
+                bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
+                bs[1] = 0
+                tau_b = -1.0
+            else:
+                tau_b = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+            walked = False
             for c in range(n_cand):
                 xc = ct[c]
                 xci = xc[i]
-                complete = nb >= n - 1
-                cnt = pruned_scan(bv, bi, nb, complete, xc, True, i, k, dv, di, top, above)
-                if cnt < 0 and not refilled and n_buf_max > n_buf:
-                    # First failure in this row: a longer buffer (as the supervised kernel).
-                    refilled = True
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
+                while cnt < 0:
+                    # More rows into the buffer, as the supervised kernel.
+                    counts[i, 0] += 1
                     if n_sel == 1:
-                        nb = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+                        if walked or n_buf_max <= n_buf:
+                            break
+                        walked = True
+                        bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
                     else:
-                        thr = 2.0 * top[k - 1]
-                        got = collect_below(d_s, i, thr, n_buf_max, bv, bi, tv, ti)
-                        if got >= 0:
-                            nb = got
-                            above = thr
-                    complete = nb >= n - 1
-                    cnt = pruned_scan(bv, bi, nb, complete, xc, True, i, k, dv, di, top, above)
+                        new_tau = 2.0 * top[k - 1]
+                        buffer_grow(d_s, i, tau_b, new_tau, hv, hx, bs)
+                        tau_b = new_tau
+                        if bs[0] + bs[1] > n // _WIDE:
+                            break
+                    cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
                 if cnt >= 0:
                     s = select_neighbours(
                         dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
                     )
                 else:
                     # The bound failed: full scan, exactly as the brute-force kernel.
-                    counts[i, 0] += 1
                     for m in range(n):
                         u = xc[m] - xci
                         d[m] = d_s[m] + u * u
@@ -410,15 +408,12 @@ def unsup_forward_rows(
                     )
                 fwd[i, c] = tot / k
                 # Delta(X -> X_S+c): the rank in S + c of each fixed full-X neighbour.
-                last = bv[nb - 1] if nb > 0 else -1.0
                 tot = 0.0
                 for q in range(s_t):
                     t = idx_t[q]
                     u = xc[t] - xci
                     tau = d_s[t] + u * u
-                    n_pre = 0
-                    if complete or tau < last or tau <= above:
-                        n_pre = _n_upto(bv, nb, tau)
+                    n_pre = buffer_upto(bv, bi, hv, hx, bs, tau_b, tau, n // _GATHER_COST)
                     if n_pre > 0 and n_pre * _GATHER_COST <= n:
                         r = _count_buffer(bv[:n_pre], bi[:n_pre], xc, xci, tau, t, tie_random,
                                           prio_s)
@@ -430,8 +425,7 @@ def unsup_forward_rows(
             if not record:
                 continue
             # Delta(X_S -> X): the neighbours in S are the head of the buffer.
-            complete = nb >= n - 1
-            cnt = pruned_scan(bv, bi, nb, complete, d_s, False, i, k, dv, di, top, above)
+            cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, d_s, False, i, k, dv, di, top)
             if cnt >= 0:
                 s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
             else:

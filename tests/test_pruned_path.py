@@ -83,18 +83,43 @@ def test_walk_and_rank_in_sorted_column_match_counting():
                 assert got == want
 
 
-def test_smallest_sorted_both_strategies():
+@pytest.mark.parametrize("want", [1, 5, 40, 400])
+def test_lazy_buffer_pops_in_order_and_proves_its_bound(want):
     rng = np.random.default_rng(1)
-    d = rng.integers(0, 30, size=500).astype(float)  # heavy ties
-    d[17] = np.inf
-    for nb in (5, 90, 300):  # insertion (short) and threshold passes (long)
-        bv, bi = np.empty(nb), np.empty(nb, dtype=np.int64)
-        tv, ti = np.empty(2 * nb), np.empty(2 * nb, dtype=np.int64)
-        _pruned_kernels.smallest_sorted(d, 17, nb, bv, bi, tv, ti)
-        assert np.array_equal(bv, np.sort(np.delete(d, 17))[:nb])
-        assert np.array_equal(d[bi], bv) and len(set(bi.tolist())) == nb and 17 not in bi
-        outside = np.setdiff1d(np.delete(np.arange(500), 17), bi)
-        assert np.all(d[outside] >= bv[-1])
+    n, i = 2000, 17
+    d = rng.integers(0, 300, size=n).astype(float)  # heavy ties
+    d[i] = np.inf
+    others = np.delete(np.arange(n), i)
+    bv, hv = np.empty(n), np.empty(n)
+    bi, hx = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    bs = np.zeros(2, dtype=np.int64)
+    samp = np.empty(_pruned_kernels._SAMPLE_RANK)
+    tau = _pruned_kernels.buffer_start(d, i, want, samp, hv, hx, bs)
+    held = others[d[others] <= tau]
+    assert bs[0] == 0 and bs[1] == held.size and set(hx[:bs[1]].tolist()) == set(held.tolist())
+    new_tau = tau + 7.0 if np.isfinite(tau) else tau
+    if np.isfinite(tau):
+        _pruned_kernels.buffer_grow(d, i, tau, new_tau, hv, hx, bs)
+        held = others[d[others] <= new_tau]
+        assert bs[1] == held.size
+    # Scans pop exactly as deep as they go, in non-decreasing order; the k-th distance of
+    # the scan over d itself is the k-th smallest, and the bound holds (or -1).
+    dv, di, top = np.empty(n), np.empty(n, dtype=np.int64), np.empty(3)
+    cnt = _pruned_kernels.buffer_scan(bv, bi, hv, hx, bs, new_tau, d, False, i, 3, dv, di, top)
+    kth = np.sort(d[others])[2]
+    if cnt >= 0:
+        assert top[2] == kth and np.all(np.diff(bv[:bs[0]]) >= 0)
+        assert np.array_equal(d[bi[:bs[0]]], bv[:bs[0]]) and i not in bi[:bs[0]]
+    else:
+        assert held.size < 3 or kth > new_tau
+    for x in (0.0, 3.0, 50.0, 299.0):
+        got = _pruned_kernels.buffer_upto(bv, bi, hv, hx, bs, new_tau, x, n)
+        if x <= new_tau:
+            assert got == np.sum(d[others] <= x)
+            assert np.array_equal(np.sort(bi[:got]), np.sort(others[d[others] <= x]))
+        else:
+            assert got == -1 or held.size == n - 1
+    assert bs[0] + bs[1] == held.size  # popping moves rows, never loses one
 
 
 def _tree_cases(rng):
