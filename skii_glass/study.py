@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 from skii._parallel import call_with_threads, n_workers, threads_per_worker
 
@@ -698,9 +698,49 @@ class _OLS:
         w = np.linalg.lstsq(G, self.b[cols], rcond=None)[0]
         return (X_test[:, cols] - self.mu[cols]) @ w + self.ymu
 
+    def predict_prefixes(self, order: Sequence[int], X_test: np.ndarray) -> np.ndarray:
+        """Predictions of the fits on ``order[:1]``, ``order[:2]``, ...: column d - 1 of
+        the result is ``predict(order[:d], X_test)``.
+
+        The Cholesky factor of a leading block is the leading block of the factor, so one
+        factorisation and one triangular inverse serve every prefix; a subset that is
+        (numerically) singular goes to :meth:`predict`, whose lstsq gives the minimum-norm
+        fit.
+        """
+        from scipy.linalg import solve_triangular
+
+        cols = np.asarray(order, dtype=np.int64)
+        G = self.G[np.ix_(cols, cols)]
+        try:
+            L = np.linalg.cholesky(G)
+        except np.linalg.LinAlgError:
+            L = None
+        if L is None or np.any(np.diag(L) ** 2 <= 1e-10 * np.diag(G)):
+            return np.column_stack([self.predict(cols[:d], X_test)
+                                    for d in range(1, len(cols) + 1)])
+        # The leading block of L^-1 is the inverse of L's leading block, so the weights of
+        # prefix d are w_d = L^-1[:d, :d]' z[:d] with z = L^-1 b: W[a, d - 1] is the sum
+        # over c < d of L^-1[c, a] z[c], a cumulative sum.
+        Linv = solve_triangular(L, np.eye(len(cols)), lower=True)
+        z = Linv @ self.b[cols]
+        W = np.cumsum(Linv * z[:, None], axis=0).T
+        return (X_test[:, cols] - self.mu[cols]) @ W + self.ymu
+
 
 def _abs_r(pred: np.ndarray, truth: np.ndarray) -> float:
     return abs(_pearson(pred, truth)[0])
+
+
+def _abs_r_columns(preds: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """:func:`_abs_r` of every column of ``preds`` (n, m) at once (same tolerance)."""
+    xc = preds - preds.mean(axis=0)
+    yc = truth - truth.mean()
+    sx = np.sqrt(np.einsum("nm,nm->m", xc, xc))
+    sy = np.sqrt(yc @ yc)
+    const = (sx <= 1e-12 * np.maximum(1.0, np.abs(preds).max(axis=0)) * np.sqrt(len(truth))) \
+        | (sy == 0)
+    r = np.clip((yc @ xc) / np.where(const, 1.0, sx * sy), -1.0, 1.0)
+    return np.where(const, 0.0, np.abs(r))
 
 
 def _sfs_splits(X, y, groups, random_state):
@@ -712,20 +752,6 @@ def _sfs_splits(X, y, groups, random_state):
     return list(KFold(2, shuffle=True, random_state=random_state).split(X))
 
 
-def _cv_r2(X, y, splits) -> float:
-    """Mean over folds of the test R^2 of ordinary least squares with an intercept."""
-    scores = []
-    for tr, te in splits:
-        A = np.column_stack([X[tr], np.ones(len(tr))])
-        w = np.linalg.lstsq(A, y[tr], rcond=None)[0]
-        pred = X[te] @ w[:-1] + w[-1]
-        yt = y[te]
-        ss_tot = float(np.sum((yt - yt.mean()) ** 2))
-        ss_res = float(np.sum((yt - pred) ** 2))
-        scores.append(1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0)
-    return float(np.mean(scores))
-
-
 def _sfs_order(X, y, groups, n_features, random_state):
     """Order of sklearn's forward ``SequentialFeatureSelector`` (LinearRegression, R^2,
     2-fold GroupKFold over the training configurations), in one forward pass.
@@ -733,18 +759,63 @@ def _sfs_order(X, y, groups, n_features, random_state):
     Forward selection is nested (the first d choices do not depend on how many are asked
     for), so one pass gives the whole order; sklearn's estimator reports only a support mask
     and would need one fit per d. Each step adds the candidate with the largest mean test
-    R^2, the first in column order on exact ties, as sklearn does; least squares by numpy
-    instead of ``LinearRegression`` objects (the test suite checks the supports agree).
+    R^2, the first in column order on exact ties, as sklearn does. All candidates of a step
+    are fitted at once from the training fold's Gram matrix
+    (:meth:`_GramFold.candidate_r2`) instead of one ``LinearRegression`` each (the test
+    suite checks the supports agree).
     """
-    splits = _sfs_splits(X, y, groups, random_state)
+    splits = [_GramFold(X, y, tr, te) for tr, te in _sfs_splits(X, y, groups, random_state)]
     order: list[int] = []
     remaining = list(range(X.shape[1]))
     for _ in range(min(n_features, X.shape[1])):
-        scores = [_cv_r2(X[:, order + [j]], y, splits) for j in remaining]
+        scores = np.mean([f.candidate_r2(order, remaining) for f in splits], axis=0)
         best = remaining[int(np.argmax(scores))]
         order.append(best)
         remaining.remove(best)
     return order
+
+
+class _GramFold:
+    """One CV split of the SFS baseline: training moments and centred test data."""
+
+    def __init__(self, X, y, tr, te):
+        mu = X[tr].mean(axis=0)
+        self.ymu = y[tr].mean()
+        Xc = X[tr] - mu
+        self.G = Xc.T @ Xc
+        self.b = Xc.T @ (y[tr] - self.ymu)
+        self.Xt = X[te] - mu
+        self.yt = y[te]
+        self.ss_tot = float(np.sum((self.yt - self.yt.mean()) ** 2))
+
+    def candidate_r2(self, order: list[int], cand: list[int]) -> np.ndarray:
+        """Test R^2 of least squares (with intercept) on ``order + [j]`` for every j in
+        ``cand``, by block elimination: with A = G_OO^+ G_OJ and the Schur complements
+        s_j = G_jj - G_Oj' A_j, the coefficient of j is (b_j - A_j' b_O) / s_j and those
+        of O are w_O - A_j w_j. A candidate in the span of O (s_j ~ 0) adds nothing: its
+        fit is that of O, which is what the minimum-norm solution predicts."""
+        J = np.asarray(cand, dtype=np.int64)
+        gjj = self.G[J, J]
+        if order:
+            O = np.asarray(order, dtype=np.int64)
+            G_oj = self.G[np.ix_(O, J)]
+            sol = np.linalg.lstsq(self.G[np.ix_(O, O)], np.column_stack([G_oj, self.b[O]]),
+                                  rcond=None)[0]
+            A, w_o = sol[:, :-1], sol[:, -1]
+            s = gjj - np.einsum("oj,oj->j", G_oj, A)
+            num = self.b[J] - A.T @ self.b[O]
+            base = self.Xt[:, O] @ w_o
+            new_part = self.Xt[:, J] - self.Xt[:, O] @ A
+        else:
+            s, num = gjj, self.b[J]
+            base = np.zeros(len(self.yt))
+            new_part = self.Xt[:, J]
+        if self.ss_tot <= 0:
+            return np.zeros(len(J))
+        keep = s > 1e-12 * np.maximum(gjj, np.finfo(float).tiny)
+        wj = np.where(keep, num / np.where(keep, s, 1.0), 0.0)
+        pred = self.ymu + base[:, None] + new_part * wj
+        return 1.0 - np.sum((self.yt[:, None] - pred) ** 2, axis=0) / self.ss_tot
 
 
 def _subsample(n_rows: int, max_rows: int | None, rng: np.random.Generator) -> np.ndarray:
@@ -811,16 +882,22 @@ def _loco_fold(
     if "sfs" in methods:
         orders["sfs"] = _sfs_order(Xtr[sub], ytr[sub], gtr[sub], max_d, seed)
     if "mutual_info" in methods:
-        mi = mutual_info_regression(
-            Xtr[sub], ytr[sub], random_state=int(rng_mi.integers(2**31 - 1))
-        )
+        import numba
+
+        # Threads (the fold's numba budget; the estimate releases the GIL in its
+        # neighbour searches): the same values as serially, no process start-up.
+        with parallel_config(backend="threading"):
+            mi = mutual_info_regression(
+                Xtr[sub], ytr[sub], random_state=int(rng_mi.integers(2**31 - 1)),
+                n_jobs=numba.get_num_threads(),
+            )
         orders["mutual_info"] = [int(j) for j in np.argsort(-mi, kind="stable")[:max_d]]
 
     for method, order in orders.items():
+        r = _abs_r_columns(ols.predict_prefixes(order[:max_d], Xte), yte)
         for d in range(1, max_d + 1):
-            cols = order[:d]
-            records.append((method, test_config, d, _abs_r(ols.predict(cols, Xte), yte),
-                            ";".join(names[c] for c in cols)))
+            records.append((method, test_config, d, float(r[d - 1]),
+                            ";".join(names[c] for c in order[:d])))
     if "lasso" in methods:
         lasso = _LassoPath(Xtr, ytr)
         for d in range(1, max_d + 1):
@@ -834,8 +911,7 @@ def _loco_fold(
         )
         acc = np.zeros(max_d)
         for perm in draws:
-            for d in range(1, max_d + 1):
-                acc[d - 1] += _abs_r(ols.predict(perm[:d], Xte), yte)
+            acc += _abs_r_columns(ols.predict_prefixes(perm[:max_d], Xte), yte)
         for d in range(1, max_d + 1):
             records.append(("random", test_config, d, acc[d - 1] / n_random_draws,
                             f"mean of {n_random_draws} random draws"))

@@ -381,3 +381,55 @@ def test_results_do_not_depend_on_the_joblib_backend(table):
         with joblib.parallel_config(backend="dask"):
             distributed = study.loco_regression(table, n_jobs=2, **kw)
     pd.testing.assert_frame_equal(serial, distributed)
+
+
+def test_ols_prefix_predictions_equal_one_fit_per_prefix():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(120, 7))
+    y = X @ rng.normal(size=7) + rng.normal(size=120)
+    Xt = rng.normal(size=(40, 7))
+    ols = study._OLS(X, y)
+    order = [3, 0, 6, 1, 5]
+    got = ols.predict_prefixes(order, Xt)
+    for d in range(1, 6):
+        want = LinearRegression().fit(X[:, order[:d]], y).predict(Xt[:, order[:d]])
+        np.testing.assert_allclose(got[:, d - 1], want, atol=1e-10)
+    # A column in the span of earlier ones (here a duplicate, then a constant): the
+    # prefixes through it take the minimum-norm route and still predict as sklearn does.
+    X[:, 2] = X[:, 0]
+    X[:, 4] = 1.5
+    ols = study._OLS(X, y)
+    order = [0, 2, 4, 1]
+    got = ols.predict_prefixes(order, Xt)
+    for d in range(1, 5):
+        want = LinearRegression().fit(X[:, order[:d]], y).predict(Xt[:, order[:d]])
+        np.testing.assert_allclose(got[:, d - 1], want, atol=1e-8)
+
+
+def test_sfs_candidate_scores_equal_one_fit_per_candidate():
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(150, 6))
+    X[:, 5] = X[:, 1] - X[:, 2]  # in the span of {1, 2}: adds nothing once both are in
+    X[:, 4] = 2.0  # constant
+    y = X[:, 1] + 0.5 * X[:, 3] + rng.normal(size=150)
+    tr, te = np.arange(90), np.arange(90, 150)
+    fold = study._GramFold(X, y, tr, te)
+    for order in ([], [1], [1, 2], [3, 1, 2]):
+        cand = [j for j in range(6) if j not in order]
+        got = fold.candidate_r2(order, cand)
+        for j, g in zip(cand, got, strict=True):
+            cols = order + [j]
+            fit = LinearRegression().fit(X[tr][:, cols], y[tr])
+            assert g == pytest.approx(r2_score(y[te], fit.predict(X[te][:, cols])), abs=1e-9)
+
+
+def test_abs_r_columns_equals_abs_r_per_column():
+    rng = np.random.default_rng(10)
+    P = rng.normal(size=(50, 4))
+    P[:, 2] = 3.0  # constant prediction: r = 0
+    y = P[:, 0] - 0.5 * P[:, 3] + rng.normal(size=50)
+    got = study._abs_r_columns(P, y)
+    np.testing.assert_allclose(got, [study._abs_r(P[:, j], y) for j in range(4)], atol=1e-14)
+    assert got[2] == 0.0
