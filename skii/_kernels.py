@@ -219,6 +219,63 @@ def rank_by_counting(d, i, j, tie_random, prio):
 
 
 @njit(cache=True)
+def radix_order(d, order, tmp, keys, keys_tmp, count):
+    """order[:] = the positions of d in increasing order, by an LSD radix sort of the bit
+    patterns (non-negative doubles, +inf included, order like their int64 views): eight
+    byte passes, each skipped when all keys share that byte; several times faster than
+    a comparison sort of a few thousand values."""
+    n = d.shape[0]
+    bits = d.view(np.int64)
+    for m in range(n):
+        order[m] = m
+        keys[m] = bits[m]
+    for shift in range(0, 64, 8):
+        count[:] = 0
+        for m in range(n):
+            count[((keys[m] >> shift) & 255) + 1] += 1
+        if count.max() == n:
+            continue
+        for b in range(256):
+            count[b + 1] += count[b]
+        for m in range(n):
+            b = (keys[m] >> shift) & 255
+            q = count[b]
+            count[b] = q + 1
+            keys_tmp[q] = keys[m]
+            tmp[q] = order[m]
+        keys, keys_tmp = keys_tmp, keys
+        order, tmp = tmp, order
+    return order
+
+
+@njit(cache=True)
+def sort_ints(a, n):
+    """Sort a[:n] (int64) in place: a heapsort, O(n log n) without recursion (numba's
+    np.sort compiles a quicksort per caller type, seconds of a first run)."""
+    for start in range(n // 2 - 1, -1, -1):
+        _sift_ints(a, start, n)
+    for end in range(n - 1, 0, -1):
+        a[0], a[end] = a[end], a[0]
+        _sift_ints(a, 0, end)
+
+
+@njit(cache=True)
+def _sift_ints(a, root, size):
+    v = a[root]
+    while True:
+        c = 2 * root + 1
+        if c >= size:
+            break
+        if c + 1 < size and a[c + 1] > a[c]:
+            c += 1
+        if a[c] <= v:
+            break
+        a[root] = a[c]
+        root = c
+    a[root] = v
+
+
+@njit(cache=True)
 def rank_sorted_run(dv, di, cnt, tie_random, prio, out):
     """out[di[p]] = rbar of row di[p] for the cnt points (dv, di)[:cnt] in non-decreasing
     distance (any order of ties): every point of another row, i excluded."""
@@ -233,13 +290,15 @@ def rank_sorted_run(dv, di, cnt, tie_random, prio, out):
             for p in range(start, stop):
                 out[di[p]] = r
         else:
-            run = di[start:stop].copy()
-            keys = np.empty(stop - start, dtype=np.int64)
+            # Tied rows in priority order: priorities are distinct and below n, so
+            # (priority, row) packs into one sortable integer.
+            n = prio.shape[0]
+            packed = np.empty(stop - start, dtype=np.int64)
             for p in range(stop - start):
-                keys[p] = prio[run[p]]
-            sub = np.argsort(keys)
+                packed[p] = prio[di[start + p]] * n + di[start + p]
+            sort_ints(packed, stop - start)
             for p in range(stop - start):
-                out[run[sub[p]]] = 1.0 + start + p
+                out[packed[p] % n] = 1.0 + start + p
         start = stop
 
 
@@ -264,7 +323,11 @@ def rank_row_ordered(d, i, order, tie_random, prio, out):
 @njit(cache=True)
 def rank_row(d, i, tie_random, prio, out):
     """Fill out[m] = rbar(i, m) for every m != i with one sort of the row."""
-    rank_row_ordered(d, i, np.argsort(d), tie_random, prio, out)
+    n = d.shape[0]
+    order = radix_order(d, np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
+                        np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
+                        np.empty(257, dtype=np.int64))
+    rank_row_ordered(d, i, order, tie_random, prio, out)
 
 
 @njit(cache=True)

@@ -102,3 +102,56 @@ def call_with_threads(n_threads: int | None, func, *args, **kwargs):
         return func(*args, **kwargs)
     finally:
         numba.set_num_threads(previous)
+
+
+_POOLS: dict = {}
+
+
+def run_row_chunks(func, n_rows: int, *args) -> None:
+    """Run ``func(lo, hi, *args)`` over ``n_rows`` rows in chunks, on numba's current
+    thread count (:func:`numba.get_num_threads`, which :func:`call_with_threads` sets).
+
+    For row kernels compiled ``@njit(nogil=True)`` without ``parallel=True``: Python
+    threads run the chunks (each allocates its own scratch and writes its own rows), so
+    no parfor needs compiling (8 s of the first compilation of the pruned path kernel).
+    Four chunks per thread, handed out as threads free up.
+
+    Parameters
+    ----------
+    func : numba dispatcher
+        Called as ``func(lo, hi, *args)`` for consecutive row ranges covering
+        ``range(n_rows)``.
+    n_rows : int
+        Number of rows.
+    *args
+        Passed on unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = np.zeros(10)
+    >>> def fill(lo, hi, a):
+    ...     a[lo:hi] = np.arange(lo, hi)
+    >>> run_row_chunks(fill, 10, out)
+    >>> out.tolist() == list(range(10))
+    True
+    """
+    import numba
+
+    threads = max(1, numba.get_num_threads())
+    n_chunks = max(1, min(4 * threads, n_rows))
+    size = -(-n_rows // n_chunks)
+    bounds = [(lo, min(n_rows, lo + size)) for lo in range(0, n_rows, size)]
+    if threads == 1 or len(bounds) == 1:
+        for lo, hi in bounds:
+            func(lo, hi, *args)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Keyed by process too: a forked child inherits the dict but not the pool's threads.
+    key = (os.getpid(), threads)
+    pool = _POOLS.get(key)
+    if pool is None:
+        pool = _POOLS[key] = ThreadPoolExecutor(threads, thread_name_prefix="skii-rows")
+    for fut in [pool.submit(func, lo, hi, *args) for lo, hi in bounds]:
+        fut.result()

@@ -41,9 +41,9 @@ Memory: O(N) scratch per thread; the caller passes the sorted columns, O(N D).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from ._kernels import neighbours, rank_sorted_run, sq_dist_row, weighted_rank
+from ._kernels import neighbours, rank_sorted_run, sort_ints, sq_dist_row, weighted_rank
 
 # Size of the strided sample that sets a row's first buffer threshold (its r-th smallest,
 # r <= this, is the threshold).
@@ -251,10 +251,10 @@ def rank_fast(xs, order, p, pj, t, j, tie_random, prio):
 
 @njit(cache=True)
 def _sort_ints(a, n):
-    """Sort a[:n]: insertion sort for short lists, else quicksort (long tied blocks, e.g.
+    """Sort a[:n]: insertion sort for short lists, else a heapsort (long tied blocks, e.g.
     a column with few distinct values, would make insertion quadratic)."""
     if n > 32:
-        a[:n] = np.sort(a[:n])
+        sort_ints(a, n)
         return
     for q in range(1, n):
         v = a[q]
@@ -553,8 +553,10 @@ def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, mem
     return tot
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def pruned_forward_rows(
+    lo,
+    hi,
     st,
     ct,
     cs,
@@ -573,13 +575,14 @@ def pruned_forward_rows(
     n_buf,
     n_buf_max,
     record,
-    n_chunks,
     fwd,
     rec_st,
     rec_ts,
     fallbacks,
 ):
-    """Row contributions of every candidate for one supervised forward step, 1-D target.
+    """Rows lo:hi of the row contributions of every candidate for one supervised forward
+    step, 1-D target (the caller runs the row ranges on threads:
+    :func:`skii._parallel.run_row_chunks`).
 
     st: (n_selected, n) the subset S, columns in feature-index order; ct: (n_cand, n) the
     candidates. With |S| = 0, ``cs``, ``c_order``, ``c_pos`` (n_cand, n) are the sorted
@@ -597,123 +600,120 @@ def pruned_forward_rows(
     n = ct.shape[1]
     n_cand = ct.shape[0]
     n_sel = st.shape[0]
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
-    for ch in prange(n_chunks):
-        d_s = np.empty(n)
-        d = np.empty(n)
-        dv = np.empty(n)
-        di = np.empty(n, dtype=np.int64)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        tied = np.empty(n, dtype=np.int64)
-        rrow = np.empty(n)
-        top = np.empty(k)
-        memo_m = np.empty(_MEMO, dtype=np.int64)
-        memo_r = np.empty(_MEMO)
-        yrow = np.empty(n)
-        ystate = np.zeros(3, dtype=np.int64)
-        bv = np.empty(n)
-        bi = np.empty(n, dtype=np.int64)
-        hv = np.empty(n)
-        hx = np.empty(n, dtype=np.int64)
-        bs = np.zeros(2, dtype=np.int64)
-        samp = np.empty(_SAMPLE_RANK)
-        for i in range(ch * size, min(n, (ch + 1) * size)):
-            p_y = y_pos[i]
-            fallbacks[i] = 0
-            memo_m[:] = -1
-            ystate[0] = 0
-            ystate[1] = 0
-            ystate[2] = n // _ROW_AFTER[0 if n_sel == 0 else 1]
-            if n_sel == 0:
-                # First step: every candidate space is one-dimensional.
-                for c in range(n_cand):
-                    cnt = walk_sorted(cs[c], c_order[c], c_pos[c, i], k, True, dv, di)
-                    s = select_neighbours(
-                        dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
-                    )
-                    tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random,
-                                           prio_t, memo_m, memo_r, yrow, ystate, dv, di)
-                    fwd[i, c] = tot / k
-                continue
-            p_s = 0
-            have_ds = n_sel >= 2
-            if n_sel == 1:
-                # The buffer is an outward walk in the sorted column (no distance row).
-                p_s = s_pos[i]
-                bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
-                bs[1] = 0
-                tau = -1.0
-            else:
-                sq_dist_row(st, i, d_s)
-                d_s[i] = np.inf  # i is never its own neighbour
-                tau = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
-            walked = False
+    d_s = np.empty(n)
+    d = np.empty(n)
+    dv = np.empty(n)
+    di = np.empty(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    tied = np.empty(n, dtype=np.int64)
+    rrow = np.empty(n)
+    top = np.empty(k)
+    memo_m = np.empty(_MEMO, dtype=np.int64)
+    memo_r = np.empty(_MEMO)
+    yrow = np.empty(n)
+    ystate = np.zeros(3, dtype=np.int64)
+    bv = np.empty(n)
+    bi = np.empty(n, dtype=np.int64)
+    hv = np.empty(n)
+    hx = np.empty(n, dtype=np.int64)
+    bs = np.zeros(2, dtype=np.int64)
+    samp = np.empty(_SAMPLE_RANK)
+    for i in range(lo, hi):
+        p_y = y_pos[i]
+        fallbacks[i] = 0
+        memo_m[:] = -1
+        ystate[0] = 0
+        ystate[1] = 0
+        ystate[2] = n // _ROW_AFTER[0 if n_sel == 0 else 1]
+        if n_sel == 0:
+            # First step: every candidate space is one-dimensional.
             for c in range(n_cand):
-                xc = ct[c]
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
-                while cnt < 0:
-                    # The buffer ran out before the bound held: more rows into it (twice
-                    # the k-th distance found), unless that is a large part of the row;
-                    # with |S| = 1 one longer walk.
-                    fallbacks[i] += 1
-                    if n_sel == 1:
-                        if walked or n_buf_max <= n_buf:
-                            break
-                        walked = True
-                        bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
-                    else:
-                        new_tau = 2.0 * top[k - 1]
-                        buffer_grow(d_s, i, tau, new_tau, hv, hx, bs)
-                        tau = new_tau
-                        if bs[0] + bs[1] > n // _WIDE:
-                            break
-                    cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
-                if cnt >= 0:
-                    s = select_neighbours(
-                        dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
-                    )
-                else:
-                    # The bound failed: full scan, exactly as the brute-force kernel.
-                    if not have_ds:
-                        sq_dist_row(st, i, d_s)
-                        d_s[i] = np.inf
-                        have_ds = True
-                    xci = xc[i]
-                    for m in range(n):
-                        u = xc[m] - xci
-                        d[m] = d_s[m] + u * u
-                    s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
-                tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
-                                       memo_m, memo_r, yrow, ystate, dv, di)
+                cnt = walk_sorted(cs[c], c_order[c], c_pos[c, i], k, True, dv, di)
+                s = select_neighbours(
+                    dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
+                )
+                tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random,
+                                       prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                 fwd[i, c] = tot / k
-            if not record:
-                continue
-            # Delta(X_S -> y): the neighbours in S are the head of the buffer.
-            cnt = buffer_scan(bv, bi, hv, hx, bs, tau, ys, False, i, k, dv, di, top)
-            if cnt >= 0:
-                s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-            else:
+            continue
+        p_s = 0
+        have_ds = n_sel >= 2
+        if n_sel == 1:
+            # The buffer is an outward walk in the sorted column (no distance row).
+            p_s = s_pos[i]
+            bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
+            bs[1] = 0
+            tau = -1.0
+        else:
+            sq_dist_row(st, i, d_s)
+            d_s[i] = np.inf  # i is never its own neighbour
+            tau = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+        walked = False
+        for c in range(n_cand):
+            xc = ct[c]
+            cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
+            while cnt < 0:
+                # The buffer ran out before the bound held: more rows into it (twice
+                # the k-th distance found), unless that is a large part of the row;
+                # with |S| = 1 one longer walk.
                 fallbacks[i] += 1
+                if n_sel == 1:
+                    if walked or n_buf_max <= n_buf:
+                        break
+                    walked = True
+                    bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+                else:
+                    new_tau = 2.0 * top[k - 1]
+                    buffer_grow(d_s, i, tau, new_tau, hv, hx, bs)
+                    tau = new_tau
+                    if bs[0] + bs[1] > n // _WIDE:
+                        break
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
+            if cnt >= 0:
+                s = select_neighbours(
+                    dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
+                )
+            else:
+                # The bound failed: full scan, exactly as the brute-force kernel.
                 if not have_ds:
                     sq_dist_row(st, i, d_s)
                     d_s[i] = np.inf
                     have_ds = True
-                s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
+                xci = xc[i]
+                for m in range(n):
+                    u = xc[m] - xci
+                    d[m] = d_s[m] + u * u
+                s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
             tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
                                    memo_m, memo_r, yrow, ystate, dv, di)
-            rec_st[i] = tot / k
-            # Delta(y -> X_S): target neighbours from the sorted target, ranks in S.
-            cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)
-            s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)
-            if n_sel == 1:
-                xi = ss[p_s]
-                tot = 0.0
-                for q in range(s):
-                    m = idx[q]
-                    u = ss[s_pos[m]] - xi
-                    tot += w[q] * rank_sorted(ss, s_order, p_s, u * u, m, tie_random, prio_s)
-            else:
-                tot = weighted_rank(d_s, i, idx, w, s, tie_random, prio_s, rrow)
-            rec_ts[i] = tot / k
+            fwd[i, c] = tot / k
+        if not record:
+            continue
+        # Delta(X_S -> y): the neighbours in S are the head of the buffer.
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau, ys, False, i, k, dv, di, top)
+        if cnt >= 0:
+            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+        else:
+            fallbacks[i] += 1
+            if not have_ds:
+                sq_dist_row(st, i, d_s)
+                d_s[i] = np.inf
+                have_ds = True
+            s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
+        tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
+                               memo_m, memo_r, yrow, ystate, dv, di)
+        rec_st[i] = tot / k
+        # Delta(y -> X_S): target neighbours from the sorted target, ranks in S.
+        cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)
+        s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)
+        if n_sel == 1:
+            xi = ss[p_s]
+            tot = 0.0
+            for q in range(s):
+                m = idx[q]
+                u = ss[s_pos[m]] - xi
+                tot += w[q] * rank_sorted(ss, s_order, p_s, u * u, m, tie_random, prio_s)
+        else:
+            tot = weighted_rank(d_s, i, idx, w, s, tie_random, prio_s, rrow)
+        rec_ts[i] = tot / k

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import _kdtree_kernels, _pruned_kernels
+from ._parallel import run_row_chunks
 
 
 def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
@@ -122,10 +123,10 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
                 st, ys, yo, yp, k, tie_random, ps, pt, leaf, n_chunks, rec_st, rec_ts
             )
     else:
-        _pruned_kernels.pruned_forward_rows(
-            st, ct[:0] if tree else ct, cs, co, cp, ss, so, sp, ys, yo, yp, k, tie_random,
-            ps, pt, *_buffer_sizes(n, k, len(selected)), record, n_chunks, fwd, rec_st, rec_ts,
-            fallbacks,
+        run_row_chunks(
+            _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree else ct, cs, co, cp, ss,
+            so, sp, ys, yo, yp, k, tie_random, ps, pt, *_buffer_sizes(n, k, len(selected)),
+            record, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)

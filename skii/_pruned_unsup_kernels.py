@@ -48,9 +48,15 @@ Memory: O(N) scratch per thread, plus the optional bounded full-X rank cache.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from ._kernels import neighbours, rank_by_counting, rank_row_ordered, sq_dist_row
+from ._kernels import (
+    neighbours,
+    radix_order,
+    rank_by_counting,
+    rank_row_ordered,
+    sq_dist_row,
+)
 from ._pruned_kernels import (
     _SAMPLE_RANK,
     _WIDE,
@@ -76,94 +82,86 @@ _TIED_MAX = 64
 _GATHER_COST = 5
 
 
-@njit(cache=True)
-def radix_order(d, order, tmp, keys, keys_tmp, count):
-    """order[:] = the positions of d in increasing order, by an LSD radix sort of the bit
-    patterns (non-negative doubles, +inf included, order like their int64 views): eight
-    byte passes, each skipped when all keys share that byte; several times faster than
-    a comparison sort of a few thousand values."""
-    n = d.shape[0]
-    bits = d.view(np.int64)
-    for m in range(n):
-        order[m] = m
-        keys[m] = bits[m]
-    for shift in range(0, 64, 8):
-        count[:] = 0
-        for m in range(n):
-            count[((keys[m] >> shift) & 255) + 1] += 1
-        if count.max() == n:
-            continue
-        for b in range(256):
-            count[b + 1] += count[b]
-        for m in range(n):
-            b = (keys[m] >> shift) & 255
-            q = count[b]
-            count[b] = q + 1
-            keys_tmp[q] = keys[m]
-            tmp[q] = order[m]
-        keys, keys_tmp = keys_tmp, keys
-        order, tmp = tmp, order
-    return order
-
-
-@njit(parallel=True, cache=True)
-def full_space_rows(xt, k, tie_random, prio_t, cached, n_chunks, rank, nb_idx, nb_w, s_cnt):
+@njit(nogil=True, cache=True)
+def full_space_rows(
+    lo,
+    hi,
+    xt,
+    k,
+    tie_random,
+    prio_t,
+    cached,
+    rank,
+    nb_idx,
+    nb_w,
+    s_cnt,
+):
     """Per row i of the full space ``xt`` (n_features, n): its k nearest neighbours (as
     :func:`skii._kernels.neighbours`: s_cnt[i] of them, the first min(s, k) written to
     nb_idx[i], nb_w[i]) and, with ``cached``, rank[i, m] = rbar(i, m) (float32: ranks are
-    multiples of 1/2 below 2^23, exact) as :func:`skii._kernels.rank_row`."""
+    multiples of 1/2 below 2^23, exact) as :func:`skii._kernels.rank_row`.
+
+    Rows lo:hi only (the caller runs the row ranges on threads:
+    :func:`skii._parallel.run_row_chunks`)."""
     n = xt.shape[1]
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
-    for ch in prange(n_chunks):
-        d = np.empty(n)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        rrow = np.empty(n)
-        top = np.empty(k)
-        tied = np.empty(n, dtype=np.int64)
-        order = np.empty(n, dtype=np.int64)
-        tmp = np.empty(n, dtype=np.int64)
-        keys = np.empty(n, dtype=np.int64)
-        keys_tmp = np.empty(n, dtype=np.int64)
-        count = np.empty(257, dtype=np.int64)
-        for i in range(ch * size, min(n, (ch + 1) * size)):
-            sq_dist_row(xt, i, d)
-            d[i] = np.inf
-            s = neighbours(d, i, k, tie_random, prio_t, idx, w, top, tied)
-            s_cnt[i] = s
-            for q in range(min(s, k)):
-                nb_idx[i, q] = idx[q]
-                nb_w[i, q] = w[q]
-            if cached:
-                srt = radix_order(d, order, tmp, keys, keys_tmp, count)
-                rank_row_ordered(d, i, srt, tie_random, prio_t, rrow)
-                for m in range(n):
-                    rank[i, m] = rrow[m]
+    d = np.empty(n)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    rrow = np.empty(n)
+    top = np.empty(k)
+    tied = np.empty(n, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    tmp = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.int64)
+    keys_tmp = np.empty(n, dtype=np.int64)
+    count = np.empty(257, dtype=np.int64)
+    for i in range(lo, hi):
+        sq_dist_row(xt, i, d)
+        d[i] = np.inf
+        s = neighbours(d, i, k, tie_random, prio_t, idx, w, top, tied)
+        s_cnt[i] = s
+        for q in range(min(s, k)):
+            nb_idx[i, q] = idx[q]
+            nb_w[i, q] = w[q]
+        if cached:
+            srt = radix_order(d, order, tmp, keys, keys_tmp, count)
+            rank_row_ordered(d, i, srt, tie_random, prio_t, rrow)
+            for m in range(n):
+                rank[i, m] = rrow[m]
 
 
-@njit(parallel=True, cache=True)
-def full_neighbour_rows(xt, rows, k, tie_random, prio_t, n_chunks, ptr, t_idx, t_w):
+@njit(nogil=True, cache=True)
+def full_neighbour_rows(
+    lo,
+    hi,
+    xt,
+    rows,
+    k,
+    tie_random,
+    prio_t,
+    ptr,
+    t_idx,
+    t_w,
+):
     """The full-X neighbours of the given rows (those with more than k, i.e. ties at the
-    k-th distance) into t_idx[ptr[i]:ptr[i + 1]], t_w[...]."""
+    k-th distance) into t_idx[ptr[i]:ptr[i + 1]], t_w[...].
+
+    Entries lo:hi of ``rows`` only (the caller runs the row ranges on threads:
+    :func:`skii._parallel.run_row_chunks`)."""
     n = xt.shape[1]
-    n_rows = rows.shape[0]
-    n_chunks = max(1, min(n_chunks, n_rows))
-    size = (n_rows + n_chunks - 1) // n_chunks
-    for ch in prange(n_chunks):
-        d = np.empty(n)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        top = np.empty(k)
-        tied = np.empty(n, dtype=np.int64)
-        for r in range(ch * size, min(n_rows, (ch + 1) * size)):
-            i = rows[r]
-            sq_dist_row(xt, i, d)
-            d[i] = np.inf
-            s = neighbours(d, i, k, tie_random, prio_t, idx, w, top, tied)
-            for q in range(s):
-                t_idx[ptr[i] + q] = idx[q]
-                t_w[ptr[i] + q] = w[q]
+    d = np.empty(n)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    top = np.empty(k)
+    tied = np.empty(n, dtype=np.int64)
+    for r in range(lo, hi):
+        i = rows[r]
+        sq_dist_row(xt, i, d)
+        d[i] = np.inf
+        s = neighbours(d, i, k, tie_random, prio_t, idx, w, top, tied)
+        for q in range(s):
+            t_idx[ptr[i] + q] = idx[q]
+            t_w[ptr[i] + q] = w[q]
 
 
 @njit(cache=True)
@@ -240,8 +238,10 @@ def _count_buffer(bv, bi, xc, xci, tau, t, tie_random, prio):
     return 1.0 + less + before
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def unsup_forward_rows(
+    lo,
+    hi,
     st,
     ct,
     cs,
@@ -263,7 +263,6 @@ def unsup_forward_rows(
     n_buf,
     n_buf_max,
     record,
-    n_chunks,
     fwd,
     bwd,
     rec_sf,
@@ -284,122 +283,65 @@ def unsup_forward_rows(
     Delta(X -> X_S) of S itself, as :func:`skii._kernels.imbalance_rows`.
     counts[i, 0]: forward full scans (pruning bound failed); counts[i, 1]: backward ranks
     counted by a full pass.
-    """
+
+    Rows lo:hi only (the caller runs the row ranges on threads:
+    :func:`skii._parallel.run_row_chunks`)."""
     n = ct.shape[1]
     n_cand = ct.shape[0]
     n_sel = st.shape[0]
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
-    for ch in prange(n_chunks):
-        d_s = np.empty(n)
-        d = np.empty(n)
-        d_t = np.empty(n)
-        rk = np.empty(n)
-        state = np.zeros(2, dtype=np.int64)
-        dv = np.empty(n)
-        di = np.empty(n, dtype=np.int64)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        idx_t = np.empty(n, dtype=np.int64)
-        w_t = np.empty(n)
-        tied = np.empty(n, dtype=np.int64)
-        top = np.empty(k)
-        bv = np.empty(n)
-        bi = np.empty(n, dtype=np.int64)
-        hv = np.empty(n)
-        hx = np.empty(n, dtype=np.int64)
-        bs = np.zeros(2, dtype=np.int64)
-        samp = np.empty(_SAMPLE_RANK)
-        for i in range(ch * size, min(n, (ch + 1) * size)):
-            counts[i, 0] = 0
-            counts[i, 1] = 0
-            # i's full-X neighbours (fixed along the path) and the access to its ranks.
-            if cached:
-                s_t = t_ptr[i + 1] - t_ptr[i]
-                for q in range(s_t):
-                    idx_t[q] = t_idx[t_ptr[i] + q]
-                    w_t[q] = t_w[t_ptr[i] + q]
-            else:
-                sq_dist_row(xt, i, d_t)
-                d_t[i] = np.inf
-                s_t = neighbours(d_t, i, k, tie_random, prio_t, idx_t, w_t, top, tied)
-                rk[:] = -1.0
-                state[0] = 0
-                state[1] = 0
-            if n_sel == 0:
-                # First step: every candidate space is one-dimensional.
-                for c in range(n_cand):
-                    p = c_pos[c, i]
-                    xc = ct[c]
-                    xci = xc[i]
-                    cnt = walk_sorted(cs[c], c_order[c], p, k, True, dv, di)
-                    if cnt <= _TIED_MAX:
-                        s = select_neighbours(
-                            dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
-                        )
-                    else:
-                        # A long tied block (few distinct values): one pass in index order
-                        # instead of sorting the block, as the brute-force kernel.
-                        for m in range(n):
-                            u = xc[m] - xci
-                            d[m] = u * u
-                        d[i] = np.inf
-                        s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
-                    tot = 0.0
-                    for q in range(s):
-                        tot += w[q] * _full_rank(
-                            i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state
-                        )
-                    fwd[i, c] = tot / k
-                    tot = 0.0
-                    for q in range(s_t):
-                        t = idx_t[q]
-                        u = xc[t] - xci
-                        tot += w_t[q] * rank_sorted(
-                            cs[c], c_order[c], p, u * u, t, tie_random, prio_s
-                        )
-                    bwd[i, c] = tot / k
-                continue
-            sq_dist_row(st, i, d_s)
-            d_s[i] = np.inf  # i is never its own neighbour
-            p_s = 0
-            if n_sel == 1:
-                # The buffer is an outward walk in the sorted column.
-                p_s = s_pos[i]
-                bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
-                bs[1] = 0
-                tau_b = -1.0
-            else:
-                tau_b = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
-            walked = False
+    d_s = np.empty(n)
+    d = np.empty(n)
+    d_t = np.empty(n)
+    rk = np.empty(n)
+    state = np.zeros(2, dtype=np.int64)
+    dv = np.empty(n)
+    di = np.empty(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    idx_t = np.empty(n, dtype=np.int64)
+    w_t = np.empty(n)
+    tied = np.empty(n, dtype=np.int64)
+    top = np.empty(k)
+    bv = np.empty(n)
+    bi = np.empty(n, dtype=np.int64)
+    hv = np.empty(n)
+    hx = np.empty(n, dtype=np.int64)
+    bs = np.zeros(2, dtype=np.int64)
+    samp = np.empty(_SAMPLE_RANK)
+    for i in range(lo, hi):
+        counts[i, 0] = 0
+        counts[i, 1] = 0
+        # i's full-X neighbours (fixed along the path) and the access to its ranks.
+        if cached:
+            s_t = t_ptr[i + 1] - t_ptr[i]
+            for q in range(s_t):
+                idx_t[q] = t_idx[t_ptr[i] + q]
+                w_t[q] = t_w[t_ptr[i] + q]
+        else:
+            sq_dist_row(xt, i, d_t)
+            d_t[i] = np.inf
+            s_t = neighbours(d_t, i, k, tie_random, prio_t, idx_t, w_t, top, tied)
+            rk[:] = -1.0
+            state[0] = 0
+            state[1] = 0
+        if n_sel == 0:
+            # First step: every candidate space is one-dimensional.
             for c in range(n_cand):
+                p = c_pos[c, i]
                 xc = ct[c]
                 xci = xc[i]
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
-                while cnt < 0:
-                    # More rows into the buffer, as the supervised kernel.
-                    counts[i, 0] += 1
-                    if n_sel == 1:
-                        if walked or n_buf_max <= n_buf:
-                            break
-                        walked = True
-                        bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
-                    else:
-                        new_tau = 2.0 * top[k - 1]
-                        buffer_grow(d_s, i, tau_b, new_tau, hv, hx, bs)
-                        tau_b = new_tau
-                        if bs[0] + bs[1] > n // _WIDE:
-                            break
-                    cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
-                if cnt >= 0:
+                cnt = walk_sorted(cs[c], c_order[c], p, k, True, dv, di)
+                if cnt <= _TIED_MAX:
                     s = select_neighbours(
-                        dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
+                        dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
                     )
                 else:
-                    # The bound failed: full scan, exactly as the brute-force kernel.
+                    # A long tied block (few distinct values): one pass in index order
+                    # instead of sorting the block, as the brute-force kernel.
                     for m in range(n):
                         u = xc[m] - xci
-                        d[m] = d_s[m] + u * u
+                        d[m] = u * u
+                    d[i] = np.inf
                     s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
                 tot = 0.0
                 for q in range(s):
@@ -407,37 +349,93 @@ def unsup_forward_rows(
                         i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state
                     )
                 fwd[i, c] = tot / k
-                # Delta(X -> X_S+c): the rank in S + c of each fixed full-X neighbour.
                 tot = 0.0
                 for q in range(s_t):
                     t = idx_t[q]
                     u = xc[t] - xci
-                    tau = d_s[t] + u * u
-                    n_pre = buffer_upto(bv, bi, hv, hx, bs, tau_b, tau, n // _GATHER_COST)
-                    if n_pre > 0 and n_pre * _GATHER_COST <= n:
-                        r = _count_buffer(bv[:n_pre], bi[:n_pre], xc, xci, tau, t, tie_random,
-                                          prio_s)
-                    else:
-                        counts[i, 1] += 1
-                        r = _count_full(d_s, xc, xci, tau, t, i, tie_random, prio_s)
-                    tot += w_t[q] * r
+                    tot += w_t[q] * rank_sorted(
+                        cs[c], c_order[c], p, u * u, t, tie_random, prio_s
+                    )
                 bwd[i, c] = tot / k
-            if not record:
-                continue
-            # Delta(X_S -> X): the neighbours in S are the head of the buffer.
-            cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, d_s, False, i, k, dv, di, top)
-            if cnt >= 0:
-                s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-            else:
+            continue
+        sq_dist_row(st, i, d_s)
+        d_s[i] = np.inf  # i is never its own neighbour
+        p_s = 0
+        if n_sel == 1:
+            # The buffer is an outward walk in the sorted column.
+            p_s = s_pos[i]
+            bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
+            bs[1] = 0
+            tau_b = -1.0
+        else:
+            tau_b = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+        walked = False
+        for c in range(n_cand):
+            xc = ct[c]
+            xci = xc[i]
+            cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
+            while cnt < 0:
+                # More rows into the buffer, as the supervised kernel.
                 counts[i, 0] += 1
-                s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
+                if n_sel == 1:
+                    if walked or n_buf_max <= n_buf:
+                        break
+                    walked = True
+                    bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+                else:
+                    new_tau = 2.0 * top[k - 1]
+                    buffer_grow(d_s, i, tau_b, new_tau, hv, hx, bs)
+                    tau_b = new_tau
+                    if bs[0] + bs[1] > n // _WIDE:
+                        break
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
+            if cnt >= 0:
+                s = select_neighbours(
+                    dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
+                )
+            else:
+                # The bound failed: full scan, exactly as the brute-force kernel.
+                for m in range(n):
+                    u = xc[m] - xci
+                    d[m] = d_s[m] + u * u
+                s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
             tot = 0.0
             for q in range(s):
-                r = _full_rank(i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state)
-                tot += w[q] * r
-            rec_sf[i] = tot / k
-            # Delta(X -> X_S): the ranks in S of the fixed full-X neighbours.
+                tot += w[q] * _full_rank(
+                    i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state
+                )
+            fwd[i, c] = tot / k
+            # Delta(X -> X_S+c): the rank in S + c of each fixed full-X neighbour.
             tot = 0.0
             for q in range(s_t):
-                tot += w_t[q] * rank_by_counting(d_s, i, idx_t[q], tie_random, prio_s)
-            rec_fs[i] = tot / k
+                t = idx_t[q]
+                u = xc[t] - xci
+                tau = d_s[t] + u * u
+                n_pre = buffer_upto(bv, bi, hv, hx, bs, tau_b, tau, n // _GATHER_COST)
+                if n_pre > 0 and n_pre * _GATHER_COST <= n:
+                    r = _count_buffer(bv[:n_pre], bi[:n_pre], xc, xci, tau, t, tie_random,
+                                      prio_s)
+                else:
+                    counts[i, 1] += 1
+                    r = _count_full(d_s, xc, xci, tau, t, i, tie_random, prio_s)
+                tot += w_t[q] * r
+            bwd[i, c] = tot / k
+        if not record:
+            continue
+        # Delta(X_S -> X): the neighbours in S are the head of the buffer.
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, d_s, False, i, k, dv, di, top)
+        if cnt >= 0:
+            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+        else:
+            counts[i, 0] += 1
+            s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
+        tot = 0.0
+        for q in range(s):
+            r = _full_rank(i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state)
+            tot += w[q] * r
+        rec_sf[i] = tot / k
+        # Delta(X -> X_S): the ranks in S of the fixed full-X neighbours.
+        tot = 0.0
+        for q in range(s_t):
+            tot += w_t[q] * rank_by_counting(d_s, i, idx_t[q], tie_random, prio_s)
+        rec_fs[i] = tot / k

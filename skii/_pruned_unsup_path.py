@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _pruned_unsup_kernels
+from ._parallel import run_row_chunks
 from ._pruned_path import _buffer_sizes, step_arrays
 
 # Bytes of full-X rank matrices (float32, N^2 per group) kept over a whole path; groups
@@ -33,12 +34,6 @@ class FullSpace:
     w: np.ndarray
 
 
-def _n_chunks() -> int:
-    import numba
-
-    return 4 * numba.get_num_threads()  # as skii._imbalance._n_chunks, in this worker
-
-
 def prepare_group(tt: np.ndarray, k: int, tie_random: bool, pt: np.ndarray,
                   cache: bool) -> FullSpace:
     """Full-X neighbours of every row of one group (``tt`` = its full X transposed), and
@@ -48,8 +43,9 @@ def prepare_group(tt: np.ndarray, k: int, tie_random: bool, pt: np.ndarray,
     nb_idx = np.empty((n, k), dtype=np.int64)
     nb_w = np.empty((n, k))
     s_cnt = np.empty(n, dtype=np.int64)
-    _pruned_unsup_kernels.full_space_rows(
-        tt, k, tie_random, pt, cache, _n_chunks(), rank, nb_idx, nb_w, s_cnt
+    run_row_chunks(
+        _pruned_unsup_kernels.full_space_rows, n, tt, k, tie_random, pt, cache, rank, nb_idx,
+        nb_w, s_cnt,
     )
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(s_cnt, out=ptr[1:])
@@ -61,8 +57,9 @@ def prepare_group(tt: np.ndarray, k: int, tie_random: bool, pt: np.ndarray,
     w[at] = nb_w[plain]
     tied = np.flatnonzero(s_cnt > k)
     if tied.size:
-        _pruned_unsup_kernels.full_neighbour_rows(
-            tt, tied, k, tie_random, pt, _n_chunks(), ptr, idx, w
+        run_row_chunks(
+            _pruned_unsup_kernels.full_neighbour_rows, tied.size, tt, tied, k, tie_random, pt,
+            ptr, idx, w,
         )
     return FullSpace(tt, cache, rank, ptr, idx, w)
 
@@ -97,10 +94,10 @@ def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, recor
     rec_sf = np.empty(n)
     rec_fs = np.empty(n)
     counts = np.empty((n, 2), dtype=np.int64)
-    _pruned_unsup_kernels.unsup_forward_rows(
-        st, ct, cs, co, cp, ss, so, sp, full.xt, full.cached, full.rank, full.ptr, full.idx,
-        full.w, k, tie_random, ps, pt, *_buffer_sizes(n, k, len(selected)), record,
-        _n_chunks(), fwd, bwd, rec_sf, rec_fs, counts,
+    run_row_chunks(
+        _pruned_unsup_kernels.unsup_forward_rows, n, st, ct, cs, co, cp, ss, so, sp, full.xt,
+        full.cached, full.rank, full.ptr, full.idx, full.w, k, tie_random, ps, pt,
+        *_buffer_sizes(n, k, len(selected)), record, fwd, bwd, rec_sf, rec_fs, counts,
     )  # fmt: skip
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)

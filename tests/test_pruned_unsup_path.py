@@ -22,6 +22,7 @@ from skii import (
     imbalance_path,
     leave_one_group_out_paths,
 )
+from skii._parallel import run_row_chunks
 from skii._pruned_path import sorted_columns
 
 
@@ -69,9 +70,10 @@ def _pruned_rows(x, full, sel, cand, k, tie_random, ps, pt, buffers):
     fwd, bwd = np.empty((n, len(cand))), np.empty((n, len(cand)))
     rec_sf, rec_fs = np.empty(n), np.empty(n)
     counts = np.empty((n, 2), dtype=np.int64)
-    _pruned_unsup_kernels.unsup_forward_rows(
-        st_, ct, cs, co, cp, ss, so, sp, full.xt, full.cached, full.rank, full.ptr, full.idx,
-        full.w, k, tie_random, ps, pt, *buffers, bool(sel), 3, fwd, bwd, rec_sf, rec_fs, counts,
+    run_row_chunks(
+        _pruned_unsup_kernels.unsup_forward_rows, n, st_, ct, cs, co, cp, ss, so, sp, full.xt,
+        full.cached, full.rank, full.ptr, full.idx, full.w, k, tie_random, ps, pt, *buffers,
+        bool(sel), fwd, bwd, rec_sf, rec_fs, counts,
     )  # fmt: skip
     return fwd, bwd, rec_sf, rec_fs
 
@@ -96,15 +98,32 @@ def test_radix_order_and_ranks_match_numpy():
     order, tmp = np.empty(n, np.int64), np.empty(n, np.int64)
     keys, keys_tmp = np.empty(n, np.int64), np.empty(n, np.int64)
     count = np.empty(257, np.int64)
-    srt = _pruned_unsup_kernels.radix_order(d, order, tmp, keys, keys_tmp, count)
+    srt = _kernels.radix_order(d, order, tmp, keys, keys_tmp, count)
     assert np.array_equal(d[srt], np.sort(d)) and sorted(srt.tolist()) == list(range(n))
     prio = rng.permutation(n).astype(np.int64)
     for tie_random in (False, True):
         want, got = np.empty(n), np.empty(n)
         _kernels.rank_row(d, 3, tie_random, prio, want)
-        srt = _pruned_unsup_kernels.radix_order(d, order, tmp, keys, keys_tmp, count)
+        srt = _kernels.radix_order(d, order, tmp, keys, keys_tmp, count)
         _kernels.rank_row_ordered(d, 3, srt.copy(), tie_random, prio, got)
         assert np.array_equal(got, want)
+        # Against the definition, counted in numpy (i = 3 is nobody's neighbour).
+        others = np.delete(np.arange(n), 3)
+        for j in others[::7]:
+            rest = others[others != j]
+            less = np.sum(d[rest] < d[j])
+            tied = rest[d[rest] == d[j]]
+            extra = np.sum(prio[tied] < prio[j]) if tie_random else 0.5 * tied.size
+            assert want[j] == 1 + less + extra
+
+
+def test_sort_ints_matches_numpy():
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 33, 500):
+        a = rng.integers(-5, 40, size=n + 3)
+        want = np.concatenate([np.sort(a[:n]), a[n:]])
+        _kernels.sort_ints(a, n)
+        assert np.array_equal(a, want)
 
 
 @pytest.mark.parametrize("kind", ["normal", "integer", "duplicated"])

@@ -93,3 +93,41 @@ def test_periodic_features_equal_one_path_per_fold(mode):
     pd.testing.assert_frame_equal(shared, _per_fold(X, target, g, **kw), check_exact=True)
     plain = leave_one_group_out_paths(X, target, groups=g, mode=mode, n_features_to_select=3)
     assert not np.allclose(plain.iloc[:, 4], shared.iloc[:, 4])  # the periods matter
+
+
+def test_row_chunks_run_on_threads_and_after_fork():
+    """The row kernels' thread pool covers every row once, with any thread count, and a
+    forked child (which inherits the pool object but not its threads) gets its own."""
+    import multiprocessing
+
+    import numba
+
+    from skii._parallel import call_with_threads, run_row_chunks
+
+    def fill(lo, hi, out):
+        out[lo:hi] += np.arange(lo, hi) + 1
+
+    for threads in range(1, numba.config.NUMBA_NUM_THREADS + 1):
+        for n in (1, 7, 100):
+            out = np.zeros(n)
+            call_with_threads(threads, run_row_chunks, fill, n, out)
+            assert out.tolist() == list(range(1, n + 1))
+    call_with_threads(2, run_row_chunks, fill, 10, np.zeros(10))  # a pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_fill_in_child).get(timeout=60)
+    assert got == list(range(1, 11))
+
+
+def _fill_in_child():
+    import numpy as np
+
+    from skii._parallel import call_with_threads, run_row_chunks
+
+    out = np.zeros(10)
+
+    def fill(lo, hi, a):
+        a[lo:hi] += np.arange(lo, hi) + 1
+
+    call_with_threads(2, run_row_chunks, fill, 10, out)
+    return out.tolist()
