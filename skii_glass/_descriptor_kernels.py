@@ -11,7 +11,9 @@ rectangular box with the minimum-image convention.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from skii._parallel import run_row_chunks
 
 from . import _numba_setup  # noqa: F401  (thread-safe threading layer before compiling)
 
@@ -85,15 +87,18 @@ def _min_image(d, length):
     return d
 
 
-@njit(cache=True, parallel=True)
-def count_neighbors(positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles):
-    """Number of ``j != i`` with minimum-image distance ``< r_max``, per particle."""
-    n = positions.shape[0]
+@njit(nogil=True, cache=True)
+def _count_neighbors_rows(
+    lo, hi, positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, counts,
+):
+    """Number of ``j != i`` with minimum-image distance ``< r_max``, per particle.
+
+    Particles lo:hi only, into the caller's outputs (threads run the ranges).
+    """
     r2max = r_max * r_max
     sx = _stencil(ncx)
     sy = _stencil(ncy)
-    counts = np.zeros(n, dtype=np.int64)
-    for i in prange(n):
+    for i in range(lo, hi):
         c = cell_of[i]
         cx = c // ncy
         cy = c % ncy
@@ -112,29 +117,35 @@ def count_neighbors(positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_p
                     if dx * dx + dy * dy < r2max:
                         k += 1
         counts[i] = k
+
+
+def count_neighbors(positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles):
+    """:func:`_count_neighbors_rows` over every particle, on numba's thread count."""
+    counts = np.zeros(positions.shape[0], dtype=np.int64)
+    run_row_chunks(
+        _count_neighbors_rows, positions.shape[0], positions, box, r_max, ncx, ncy, cell_of,
+        cell_start, cell_particles, counts,
+    )
     return counts
 
 
-@njit(cache=True, parallel=True)
-def fill_neighbors(
-    positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, offsets,
-    with_vectors,
+@njit(nogil=True, cache=True)
+def _fill_neighbors_rows(
+    lo, hi, positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, offsets,
+    with_vectors, indices, distances, vectors,
 ):
     """Fill the CSR rows sized by :func:`count_neighbors`.
 
     Returns ``indices`` (n_pairs,), ``distances`` (n_pairs,) and ``vectors``
     (n_pairs, 2) holding ``r_j - r_i`` (minimum image), or an empty (0, 2) array when
     ``with_vectors`` is false (saves memory for long coarse-graining lists).
+
+    Particles lo:hi only, into the caller's outputs (threads run the ranges).
     """
-    n = positions.shape[0]
-    n_pairs = offsets[n]
     r2max = r_max * r_max
     sx = _stencil(ncx)
     sy = _stencil(ncy)
-    indices = np.empty(n_pairs, dtype=np.int64)
-    distances = np.empty(n_pairs, dtype=np.float64)
-    vectors = np.empty((n_pairs if with_vectors else 0, 2), dtype=np.float64)
-    for i in prange(n):
+    for i in range(lo, hi):
         c = cell_of[i]
         cx = c // ncy
         cy = c % ncy
@@ -158,6 +169,20 @@ def fill_neighbors(
                             vectors[k, 0] = dx
                             vectors[k, 1] = dy
                         k += 1
+
+
+def fill_neighbors(
+    positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, offsets, with_vectors
+):
+    """:func:`_fill_neighbors_rows` over every particle, on numba's thread count."""
+    n_pairs = offsets[positions.shape[0]]
+    indices = np.empty(n_pairs, dtype=np.int64)
+    distances = np.empty(n_pairs, dtype=np.float64)
+    vectors = np.empty((n_pairs if with_vectors else 0, 2), dtype=np.float64)
+    run_row_chunks(
+        _fill_neighbors_rows, positions.shape[0], positions, box, r_max, ncx, ncy, cell_of,
+        cell_start, cell_particles, offsets, with_vectors, indices, distances, vectors,
+    )
     return indices, distances, vectors
 
 
@@ -176,24 +201,21 @@ def _sort_by_angle(angles, order):
         order[b + 1] = key
 
 
-@njit(cache=True, parallel=True)
-def local_descriptors(
-    offsets, indices, distances, vectors, species, sigma, epsilon, x_cut, c0, c2, c4,
-    nb_cutoff,
+@njit(nogil=True, cache=True)
+def _local_descriptors_rows(
+    lo, hi, offsets, indices, distances, vectors, species, sigma, epsilon, x_cut, c0, c2, c4,
+    nb_cutoff, u, z, psi6, theta,
 ):
     """Per-particle ``u``, ``z``, ``psi6`` and Tong-Tanaka ``theta``.
 
     ``u_i = sum_j V_ab(r_ij)`` over ``r_ij < x_cut * sigma_ab`` (smoothed LJ); ``z``,
     ``psi6`` and ``theta`` use the neighbours with ``r_ij < nb_cutoff[a, b]`` (absolute
     distances). The CSR rows must contain every pair within both cutoffs.
+
+    Particles lo:hi only, into the caller's outputs (threads run the ranges).
     """
-    n = offsets.shape[0] - 1
-    u = np.zeros(n)
-    z = np.zeros(n, dtype=np.int64)
-    psi6 = np.zeros(n)
-    theta = np.zeros(n)
     two_pi = 2.0 * np.pi
-    for i in prange(n):
+    for i in range(lo, hi):
         a = species[i]
         start = offsets[i]
         stop = offsets[i + 1]
@@ -246,15 +268,31 @@ def local_descriptors(
                 cosv = min(1.0, max(-1.0, cosv))
                 acc += abs(t1 - np.arccos(cosv))
             theta[i] = acc / nn
+
+
+def local_descriptors(
+    offsets, indices, distances, vectors, species, sigma, epsilon, x_cut, c0, c2, c4, nb_cutoff
+):
+    """:func:`_local_descriptors_rows` over every particle, on numba's thread count."""
+    n = offsets.shape[0] - 1
+    u = np.zeros(n)
+    z = np.zeros(n, dtype=np.int64)
+    psi6 = np.zeros(n)
+    theta = np.zeros(n)
+    run_row_chunks(
+        _local_descriptors_rows, n, offsets, indices, distances, vectors, species, sigma, epsilon,
+        x_cut, c0, c2, c4, nb_cutoff, u, z, psi6, theta,
+    )
     return u, z, psi6, theta
 
 
 # --------------------------------------------------------------------- coarse-graining
 
 
-@njit(cache=True, parallel=True)
-def coarse_sums(positions, box, lengths, values, ncx, ncy, cell_of, cell_start,
-                cell_particles):
+@njit(nogil=True, cache=True)
+def _coarse_sums_rows(
+    lo, hi, positions, box, lengths, values, ncx, ncy, cell_of, cell_start, cell_particles, out,
+):
     """Cumulative sums of ``values`` over the particles within each length, i included.
 
     ``lengths`` must be increasing, the cells at least ``lengths[-1]`` wide. Returns
@@ -263,16 +301,16 @@ def coarse_sums(positions, box, lengths, values, ncx, ncy, cell_of, cell_start,
     Works straight from the cell list (no stored pair list: at L = 5 a particle has ~90
     neighbours). Each pair is binned once, into the smallest length that contains it,
     and the bins are then accumulated: O(pairs + N * n_lengths * n_values).
+
+    Particles lo:hi only, into the caller's outputs (threads run the ranges).
     """
-    n = positions.shape[0]
     nl = lengths.shape[0]
     nv = values.shape[1]
     # Cheap rejection on squares, with a margin for rounding; the test is on r below.
     l2max = lengths[nl - 1] * lengths[nl - 1] * (1.0 + 1e-12)
     sx = _stencil(ncx)
     sy = _stencil(ncy)
-    out = np.zeros((n, nl, nv))
-    for i in prange(n):
+    for i in range(lo, hi):
         c = cell_of[i]
         cx = c // ncy
         cy = c % ncy
@@ -305,6 +343,15 @@ def coarse_sums(positions, box, lengths, values, ncx, ncy, cell_of, cell_start,
         for b in range(1, nl):
             for v in range(nv):
                 out[i, b, v] += out[i, b - 1, v]
+
+
+def coarse_sums(positions, box, lengths, values, ncx, ncy, cell_of, cell_start, cell_particles):
+    """:func:`_coarse_sums_rows` over every particle, on numba's thread count."""
+    out = np.zeros((positions.shape[0], lengths.shape[0], values.shape[1]))
+    run_row_chunks(
+        _coarse_sums_rows, positions.shape[0], positions, box, lengths, values, ncx, ncy, cell_of,
+        cell_start, cell_particles, out,
+    )
     return out
 
 
@@ -330,9 +377,11 @@ def lens_area(big, rad, d):
     return _segment(big, x_big) + _segment(rad, d - x_big)
 
 
-@njit(cache=True, parallel=True)
-def overlap_sums(positions, box, lengths, radii, all_images, ncx, ncy, cell_of, cell_start,
-                 cell_particles):
+@njit(nogil=True, cache=True)
+def _overlap_sums_rows(
+    lo, hi, positions, box, lengths, radii, all_images, ncx, ncy, cell_of, cell_start,
+    cell_particles, out,
+):
     """Disk-overlap sums of every particle: ``out[i, l, 0]`` is the sum over j (i
     included) of the fraction of j's disk (radius ``radii[j]``) inside the circle of
     radius ``lengths[l]`` around i, ``out[i, l, 1]`` the sum of the areas.
@@ -341,15 +390,15 @@ def overlap_sums(positions, box, lengths, radii, all_images, ncx, ncy, cell_of, 
     half a box side, ``all_images`` must be true: a disk can then meet the circle through
     more than one periodic image, and the 9 images nearest to the minimum one are summed
     (exact while the reach is below 1.5 box sides).
+
+    Particles lo:hi only, into the caller's outputs (threads run the ranges).
     """
-    n = positions.shape[0]
     nl = lengths.shape[0]
     l_max = lengths[nl - 1]
     sx = _stencil(ncx)
     sy = _stencil(ncy)
     n_shift = 3 if all_images else 1
-    out = np.zeros((n, nl, 2))
-    for i in prange(n):
+    for i in range(lo, hi):
         c = cell_of[i]
         cx = c // ncy
         cy = c % ncy
@@ -394,4 +443,15 @@ def overlap_sums(positions, box, lengths, radii, all_images, ncx, ncy, cell_of, 
             acc1 += full[b, 1]
             out[i, b, 0] += acc0
             out[i, b, 1] += acc1
+
+
+def overlap_sums(
+    positions, box, lengths, radii, all_images, ncx, ncy, cell_of, cell_start, cell_particles
+):
+    """:func:`_overlap_sums_rows` over every particle, on numba's thread count."""
+    out = np.zeros((positions.shape[0], lengths.shape[0], 2))
+    run_row_chunks(
+        _overlap_sums_rows, positions.shape[0], positions, box, lengths, radii, all_images, ncx,
+        ncy, cell_of, cell_start, cell_particles, out,
+    )
     return out
