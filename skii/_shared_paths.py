@@ -161,47 +161,53 @@ def leave_one_group_out_paths(
     # (neighbours, ranks) is built once per group for every fold and step.
     full = _pruned_unsup_path.prepare_groups([tt for _, tt in data], k, False, zeros) \
         if backward and _imbalance._PRUNED and not periodic else None
-    cache: dict[tuple, list] = {}
+    cache: dict[tuple, dict] = {}
 
-    def per_group(S: tuple, last: bool) -> list:
-        """Per group: {column: position} of the candidates (every column not in S; none
-        after the last step), their forward and backward imbalances, and the recorded
-        (Delta(X_S -> target), Delta(target -> X_S)) and their standard errors over the
-        group's rows."""
-        if (S, last) in cache:
-            return cache[S, last]
+    def per_group(S: tuple, last: bool, need: list) -> dict:
+        """{group: result} for (at least) the groups in ``need``, each result being the
+        {column: position} of the candidates (every column not in S; none after the last
+        step), their forward and backward imbalances, and the recorded (Delta(X_S ->
+        target), Delta(target -> X_S)) and their standard errors over the group's rows.
+        Each (S, group) is computed once, when a fold first needs it (a subset that one
+        fold alone reaches never needs the group that fold leaves out)."""
+        done = cache.setdefault((S, last), {})
+        todo = [q for q in need if q not in done]
+        if not todo:
+            return done
         cand = [] if last else [j for j in range(p) if j not in S]
         if pruned:
-            tasks = [(xg, ys, list(S), cand, k, False, z, z, bool(S), True)
-                     for (xg, _), ys, z in zip(data, ysorted, zeros, strict=True)]
+            tasks = [(data[q][0], ysorted[q], list(S), cand, k, False, zeros[q], zeros[q],
+                      bool(S), True) for q in todo]
             res = _map(_pruned_path.group_step, tasks, n_jobs)
             out = [(r[0], np.full(len(cand), np.nan), r[1], r[2],
                     *((_row_std(r[4]), _row_std(r[5])) if S else (math.nan, math.nan)))
                    for r in res]
         elif full is not None:
-            tasks = [(xg, fs, list(S), cand, k, False, z, z, bool(S), True)
-                     for (xg, _), fs, z in zip(data, full, zeros, strict=True)]
+            tasks = [(data[q][0], full[q], list(S), cand, k, False, zeros[q], zeros[q],
+                      bool(S), True) for q in todo]
             res = _map(_pruned_unsup_path.group_step, tasks, n_jobs)
             out = [(*r[:4], *((_row_std(r[5]), _row_std(r[6])) if S else (math.nan, math.nan)))
                    for r in res]
         else:
             p_s, p_c = _sub_periods(periods, list(S)), _sub_periods(periods, cand)
-            tasks = [(_transposed(xg[:, list(S)]), _transposed(xg[:, cand]), tt, k, False, z, z,
-                      backward, p_s, p_c, target_periods)
-                     for (xg, tt), z in zip(data, zeros, strict=True)]
+            tasks = [(_transposed(data[q][0][:, list(S)]), _transposed(data[q][0][:, cand]),
+                      data[q][1], k, False, zeros[q], zeros[q], backward, p_s, p_c,
+                      target_periods) for q in todo]
             res = _map(_candidate_deltas, tasks, n_jobs) if cand else \
-                [(np.empty(0), np.empty(0))] * len(data)
+                [(np.empty(0), np.empty(0))] * len(todo)
             if S:
                 rec = _map(_delta_one_group,
-                           [(_transposed(xg[:, list(S)]), tt, k, False, z, z, True, True, p_s,
-                             target_periods)
-                            for (xg, tt), z in zip(data, zeros, strict=True)], n_jobs)
+                           [(_transposed(data[q][0][:, list(S)]), data[q][1], k, False,
+                             zeros[q], zeros[q], True, True, p_s, target_periods)
+                            for q in todo], n_jobs)
             else:
-                rec = [((math.nan, math.nan), (math.nan, math.nan))] * len(data)
+                rec = [((math.nan, math.nan), (math.nan, math.nan))] * len(todo)
             out = [(f, b, r[0][0], r[1][0], r[0][1], r[1][1])
                    for (f, b), r in zip(res, rec, strict=True)]
-        cache[S, last] = [(dict(zip(cand, range(len(cand)), strict=True)), *o) for o in out]
-        return cache[S, last]
+        pos = dict(zip(cand, range(len(cand)), strict=True))
+        for q, o in zip(todo, out, strict=True):
+            done[q] = (pos, *o)
+        return done
 
     selected = {c: [] for c in folds}
     rows = {c: [] for c in folds}
@@ -210,7 +216,7 @@ def leave_one_group_out_paths(
         for c in folds:
             S = tuple(sorted(selected[c]))
             groups_c = [q for q in folds if q != c]
-            res = per_group(S, step == d)
+            res = per_group(S, step == d, groups_c)
             if S:
                 # The recorded imbalances of S, mean over the fold's groups (as
                 # imbalance_path: the pruned pass records them, else an exact pass).
@@ -226,7 +232,7 @@ def leave_one_group_out_paths(
             if step == d:
                 continue
             cand = [j for j in range(p) if j not in S and not const[c][j]]
-            idx = [res[0][0][j] for j in cand]
+            idx = [res[groups_c[0]][0][j] for j in cand]
             fwd = np.mean([res[q][1][idx] for q in groups_c], axis=0)
             if backward:
                 obj = (fwd + np.mean([res[q][2][idx] for q in groups_c], axis=0)) / math.sqrt(2)
