@@ -1,8 +1,9 @@
 """Two levels of parallelism without oversubscription, shared by skii and skii_glass.
 
 joblib spreads independent tasks (groups, configurations, trajectories, folds) over
-workers, and every worker runs its numba kernels on ``cores // workers`` threads. The
-same code scales out with ``joblib.parallel_config(backend="dask")``.
+workers, and every worker runs its numba kernels on ``cores // workers`` threads (numba's
+own, or :func:`run_row_chunks` for row kernels compiled without parfors). The same code
+scales out with ``joblib.parallel_config(backend="dask")``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 
 from joblib import effective_n_jobs
 
-__all__ = ["n_workers", "threads_per_worker", "call_with_threads"]
+__all__ = ["n_workers", "threads_per_worker", "call_with_threads", "run_row_chunks"]
 
 
 def n_workers(n_jobs, n_tasks: int | None = None) -> int:

@@ -21,13 +21,16 @@ Which kernel serves which case
 Why pruning is exact
 --------------------
 The candidate space S + j has squared distances ``d(m) = d_S(m) + (x_mj - x_ij)^2 >=
-d_S(m)``. Per row i the ``n_buf`` smallest ``d_S`` are kept sorted; a candidate scans them
-in increasing ``d_S`` and stops at the first ``d_S > t``, t the current k-th smallest
-``d`` seen: every unscanned point has ``d >= d_S > t``, so it is neither a neighbour nor
-tied with the k-th (``>``, not ``>=``, keeps every tie at t). When the whole buffer is
-scanned and its last ``d_S`` is not above t, the bound says nothing and that (row,
-candidate) falls back to a full O(N) scan. Every ``d`` is computed exactly as the
-brute-force kernel computes it (``d_S[m] + u * u``), so the decisions are identical.
+d_S(m)``. Per row i a buffer holds every point with ``d_S <= tau`` (tau a quantile of a
+strided sample of the row, aiming at ``n_buf`` points): a min-heap, moved into a sorted
+prefix only as deep as some scan goes. A candidate scans it in increasing ``d_S`` and stops
+at the first ``d_S > t``, t the current k-th smallest ``d`` seen: every unscanned point has
+``d >= d_S > t``, so it is neither a neighbour nor tied with the k-th (``>``, not ``>=``,
+keeps every tie at t). When the buffer runs out first and ``tau < t``, the bound says
+nothing: the buffer grows to every ``d_S <= 2 t`` and the scan restarts, or, once it would
+hold more than N / 8 points, that (row, candidate) takes a full O(N) scan. Every ``d`` is
+computed exactly as the brute-force kernel computes it (``d_S[m] + u * u``), so the
+decisions are identical.
 
 One-dimensional spaces (the first step, |S| = 1, a 1-D target) need no distance row:
 neighbours come from walking outward from i in the sorted column (distances grow
@@ -588,8 +591,9 @@ def pruned_forward_rows(
     candidates. With |S| = 0, ``cs``, ``c_order``, ``c_pos`` (n_cand, n) are the sorted
     candidate columns, the row at each sorted position and the sorted position of each row;
     with |S| = 1, ``ss``, ``s_order``, ``s_pos`` (n,) the same for the selected column;
-    ``ys``, ``y_order``, ``y_pos`` for the target. The ``n_buf`` (<= n - 1) smallest d_S
-    of a row are kept for the pruning; ``n_buf_max`` (>= n_buf) at the row's first failure.
+    ``ys``, ``y_order``, ``y_pos`` for the target. A row's buffer aims at ``n_buf`` (<= n -
+    1) points (:func:`buffer_start`); with |S| = 1 it is a walk of ``n_buf`` points,
+    ``n_buf_max`` (>= n_buf) after the row's first failure.
 
     fwd[i, c]: contribution of row i to Delta(S + c -> y), as
     :func:`skii._kernels.greedy_candidate_rows`. With ``record`` (|S| >= 1), rec_st[i] and
