@@ -112,10 +112,12 @@ def run_row_chunks(func, n_rows: int, *args) -> None:
     """Run ``func(lo, hi, *args)`` over ``n_rows`` rows in chunks, on numba's current
     thread count (:func:`numba.get_num_threads`, which :func:`call_with_threads` sets).
 
-    For row kernels compiled ``@njit(nogil=True)`` without ``parallel=True``: Python
-    threads run the chunks (each allocates its own scratch and writes its own rows), so
-    no parfor needs compiling (8 s of the first compilation of the pruned path kernel).
-    Four chunks per thread, handed out as threads free up.
+    For row kernels compiled ``@njit(nogil=True, error_model="numpy")`` without
+    ``parallel=True`` (the numpy error model is the one a parfor body had: a float
+    division by zero gives inf, not ZeroDivisionError): Python threads run the chunks
+    (each allocates its own scratch and writes its own rows), so no parfor needs
+    compiling (8 s of the first compilation of the pruned path kernel). Four chunks per
+    thread, handed out as threads free up.
 
     Parameters
     ----------

@@ -556,7 +556,7 @@ def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, mem
     return tot
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def pruned_forward_rows(
     lo,
     hi,

@@ -82,7 +82,7 @@ _TIED_MAX = 64
 _GATHER_COST = 5
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def full_space_rows(
     lo,
     hi,
@@ -130,7 +130,7 @@ def full_space_rows(
                 rank[i, m] = rrow[m]
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def full_neighbour_rows(
     lo,
     hi,
@@ -238,7 +238,7 @@ def _count_buffer(bv, bi, xc, xci, tau, t, tie_random, prio):
     return 1.0 + less + before
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def unsup_forward_rows(
     lo,
     hi,

@@ -87,7 +87,7 @@ def _min_image(d, length):
     return d
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _count_neighbors_rows(
     lo, hi, positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, counts,
 ):
@@ -129,7 +129,7 @@ def count_neighbors(positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_p
     return counts
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _fill_neighbors_rows(
     lo, hi, positions, box, r_max, ncx, ncy, cell_of, cell_start, cell_particles, offsets,
     with_vectors, indices, distances, vectors,
@@ -201,7 +201,7 @@ def _sort_by_angle(angles, order):
         order[b + 1] = key
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _local_descriptors_rows(
     lo, hi, offsets, indices, distances, vectors, species, sigma, epsilon, x_cut, c0, c2, c4,
     nb_cutoff, u, z, psi6, theta,
@@ -289,7 +289,7 @@ def local_descriptors(
 # --------------------------------------------------------------------- coarse-graining
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _coarse_sums_rows(
     lo, hi, positions, box, lengths, values, ncx, ncy, cell_of, cell_start, cell_particles, out,
 ):
@@ -377,7 +377,7 @@ def lens_area(big, rad, d):
     return _segment(big, x_big) + _segment(rad, d - x_big)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _overlap_sums_rows(
     lo, hi, positions, box, lengths, radii, all_images, ncx, ncy, cell_of, cell_start,
     cell_particles, out,
