@@ -459,6 +459,35 @@ def buffer_scan(bv, bi, hv, hx, bs, tau, xc, use_c, i, k, dv, di, top):
 
 
 @njit(cache=True)
+def row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs):
+    """Start row i's buffer: with |S| = 1 an outward walk of ``n_buf`` points in the
+    sorted column (from sorted position p_s; d_S unused), else :func:`buffer_start` on
+    ``d_s``. Returns tau (-1 for a walk: see :func:`buffer_scan`)."""
+    if n_sel == 1:
+        bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
+        bs[1] = 0
+        return -1.0
+    return buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+
+
+@njit(cache=True)
+def buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, i, tau, t, bv, bi,
+                  hv, hx, bs):
+    """More rows into row i's buffer after a scan ran out of it (t: the k-th distance it
+    found): with |S| = 1 one walk of ``n_buf_max`` points, else every d_S up to 2 t.
+    Returns ``(tau, walked, ok)``; ok is false when a full scan is the cheaper answer (the
+    long walk was taken already, or the buffer would hold more than n / _WIDE rows)."""
+    if n_sel == 1:
+        if walked or n_buf_max <= n_buf:
+            return tau, walked, False
+        bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
+        return tau, True, True
+    new_tau = 2.0 * t
+    buffer_grow(d_s, i, tau, new_tau, hv, hx, bs)
+    return new_tau, walked, bs[0] + bs[1] <= d_s.shape[0] // _WIDE
+
+
+@njit(cache=True)
 def buffer_upto(bv, bi, hv, hx, bs, tau, x, cap):
     """How many buffer rows have ``d_S <= x``, with the buffer's prefix sorted at least
     that far (heap pops, at most up to ``cap`` prefix rows); -1 when the buffer cannot
@@ -641,38 +670,25 @@ def pruned_forward_rows(
                                        prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                 fwd[i, c] = tot / k
             continue
-        p_s = 0
+        # With |S| = 1 the buffer is an outward walk in the sorted column (no d_S row).
+        p_s = s_pos[i] if n_sel == 1 else 0
         have_ds = n_sel >= 2
-        if n_sel == 1:
-            # The buffer is an outward walk in the sorted column (no distance row).
-            p_s = s_pos[i]
-            bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
-            bs[1] = 0
-            tau = -1.0
-        else:
+        if have_ds:
             sq_dist_row(st, i, d_s)
             d_s[i] = np.inf  # i is never its own neighbour
-            tau = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+        tau = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
         walked = False
         for c in range(n_cand):
             xc = ct[c]
             cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
             while cnt < 0:
-                # The buffer ran out before the bound held: more rows into it (twice
-                # the k-th distance found), unless that is a large part of the row;
-                # with |S| = 1 one longer walk.
+                # The buffer ran out before the bound held: more rows into it.
                 fallbacks[i] += 1
-                if n_sel == 1:
-                    if walked or n_buf_max <= n_buf:
-                        break
-                    walked = True
-                    bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
-                else:
-                    new_tau = 2.0 * top[k - 1]
-                    buffer_grow(d_s, i, tau, new_tau, hv, hx, bs)
-                    tau = new_tau
-                    if bs[0] + bs[1] > n // _WIDE:
-                        break
+                tau, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf,
+                                                n_buf_max, d_s, i, tau, top[k - 1], bv, bi,
+                                                hv, hx, bs)
+                if not ok:
+                    break
                 cnt = buffer_scan(bv, bi, hv, hx, bs, tau, xc, True, i, k, dv, di, top)
             if cnt >= 0:
                 s = select_neighbours(

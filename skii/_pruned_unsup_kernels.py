@@ -59,12 +59,11 @@ from ._kernels import (
 )
 from ._pruned_kernels import (
     _SAMPLE_RANK,
-    _WIDE,
-    buffer_grow,
+    buffer_refill,
     buffer_scan,
-    buffer_start,
     buffer_upto,
     rank_sorted,
+    row_buffer,
     select_neighbours,
     walk_sorted,
 )
@@ -360,15 +359,8 @@ def unsup_forward_rows(
             continue
         sq_dist_row(st, i, d_s)
         d_s[i] = np.inf  # i is never its own neighbour
-        p_s = 0
-        if n_sel == 1:
-            # The buffer is an outward walk in the sorted column.
-            p_s = s_pos[i]
-            bs[0] = walk_sorted(ss, s_order, p_s, n_buf, False, bv, bi)
-            bs[1] = 0
-            tau_b = -1.0
-        else:
-            tau_b = buffer_start(d_s, i, n_buf, samp, hv, hx, bs)
+        p_s = s_pos[i] if n_sel == 1 else 0
+        tau_b = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
         walked = False
         for c in range(n_cand):
             xc = ct[c]
@@ -377,17 +369,11 @@ def unsup_forward_rows(
             while cnt < 0:
                 # More rows into the buffer, as the supervised kernel.
                 counts[i, 0] += 1
-                if n_sel == 1:
-                    if walked or n_buf_max <= n_buf:
-                        break
-                    walked = True
-                    bs[0] = walk_sorted(ss, s_order, p_s, n_buf_max, False, bv, bi)
-                else:
-                    new_tau = 2.0 * top[k - 1]
-                    buffer_grow(d_s, i, tau_b, new_tau, hv, hx, bs)
-                    tau_b = new_tau
-                    if bs[0] + bs[1] > n // _WIDE:
-                        break
+                tau_b, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf,
+                                                  n_buf_max, d_s, i, tau_b, top[k - 1], bv,
+                                                  bi, hv, hx, bs)
+                if not ok:
+                    break
                 cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
             if cnt >= 0:
                 s = select_neighbours(
