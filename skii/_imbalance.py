@@ -238,12 +238,6 @@ def _map(func, tasks: Sequence[tuple], n_jobs) -> list:
 
 
 # ----------------------------------------------------------------------------- imbalance
-def _n_chunks() -> int:
-    import numba
-
-    return 4 * numba.get_num_threads()
-
-
 def _delta_one_group(
     at, bt, k, tie_random, prio_a, prio_b, both=False, with_std=False, periods_a=None,
     periods_b=None,
@@ -259,7 +253,7 @@ def _delta_one_group(
     rows_ab = np.empty(n)
     rows_ba = np.empty(n if both else 1)
     _kernels.imbalance_rows(
-        at, bt, k, tie_random, prio_a, prio_b, both, _n_chunks(), rows_ab, rows_ba,
+        at, bt, k, tie_random, prio_a, prio_b, both, rows_ab, rows_ba,
         *_kernel_periods((at, periods_a), (bt, periods_b)),
     )
     scale = 2.0 / (n * n)
@@ -479,7 +473,7 @@ def _candidate_deltas(
     fwd = np.empty((n, ct.shape[0]))
     bwd = np.empty((n, ct.shape[0])) if backward else np.empty((1, 1))
     _kernels.greedy_candidate_rows(
-        st, ct, tt, k, tie_random, prio_s, prio_t, backward, _n_chunks(), fwd, bwd,
+        st, ct, tt, k, tie_random, prio_s, prio_t, backward, fwd, bwd,
         *_kernel_periods((st, periods_s), (ct, periods_c), (tt, periods_t)),
     )
     scale = 2.0 / (n * n)

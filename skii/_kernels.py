@@ -11,8 +11,9 @@ Conventions
 * Ties: with ``tie_random = False`` the exact expectation under uniform
   random tie-breaking; with ``tie_random = True`` ties are broken by fixed random priorities
   of the rows (``prio_a`` on the A side, ``prio_b`` on the B side, independent).
-* ``n_chunks`` (a few per numba thread, chosen by the caller: numba cannot cache a
-  kernel that queries the thread count itself) sets the work split over ``prange``.
+* The row kernels (``imbalance_rows``, ``greedy_candidate_rows``) are nogil functions of
+  a row range, run on numba's thread count by :func:`skii._parallel.run_row_chunks`
+  (a few chunks per thread): no parfor to compile.
 * Extra memory is O(n_samples) per thread: no N x N matrix is ever kept.
 * Periodic features (angles, phases): the optional trailing ``periods_*`` arguments hold
   one period per feature row (0 = not periodic); differences are then minimum-image,
@@ -22,7 +23,9 @@ Conventions
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from ._parallel import run_row_chunks
 
 # Above this many neighbours whose B rank is needed, sort the B row once (O(N log N))
 # instead of one O(N) counting pass per neighbour, so heavy ties never go cubic.
@@ -344,36 +347,44 @@ def weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow):
     return total
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
+def _imbalance_rows_range(
+    lo, hi, at, bt, k, tie_random, prio_a, prio_b, both, out_ab, out_ba, periods_a, periods_b,
+):
+    """Rows lo:hi of :func:`imbalance_rows`."""
+    n = at.shape[1]
+    d_a = np.empty(n)
+    d_b = np.empty(n)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    rrow = np.empty(n)
+    top = np.empty(k)
+    tied = np.empty(n, dtype=np.int64)
+    for i in range(lo, hi):
+        _sq_row(at, periods_a, i, d_a)
+        _sq_row(bt, periods_b, i, d_b)
+        # i is never its own neighbour; the rank counts exclude it either way.
+        d_a[i] = np.inf
+        d_b[i] = np.inf
+        s = neighbours(d_a, i, k, tie_random, prio_a, idx, w, top, tied)
+        out_ab[i] = weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow) / k
+        if both:
+            s = neighbours(d_b, i, k, tie_random, prio_b, idx, w, top, tied)
+            out_ba[i] = weighted_rank(d_a, i, idx, w, s, tie_random, prio_a, rrow) / k
+
+
 def imbalance_rows(
-    at, bt, k, tie_random, prio_a, prio_b, both, n_chunks, out_ab, out_ba,
+    at, bt, k, tie_random, prio_a, prio_b, both, out_ab, out_ba,
     periods_a=None, periods_b=None,
 ):
     """out_ab[i] = sum_j w_ij rbar_B(i, j) / k for Delta(A -> B), and with ``both`` the
     same for Delta(B -> A) in out_ba, from the same two distance rows per point.
-    ``periods_a`` / ``periods_b``: per-feature periods of A / B (minimum image)."""
-    n = at.shape[1]
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        d_a = np.empty(n)
-        d_b = np.empty(n)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        rrow = np.empty(n)
-        top = np.empty(k)
-        tied = np.empty(n, dtype=np.int64)
-        for i in range(c * size, min(n, (c + 1) * size)):
-            _sq_row(at, periods_a, i, d_a)
-            _sq_row(bt, periods_b, i, d_b)
-            # i is never its own neighbour; the rank counts exclude it either way.
-            d_a[i] = np.inf
-            d_b[i] = np.inf
-            s = neighbours(d_a, i, k, tie_random, prio_a, idx, w, top, tied)
-            out_ab[i] = weighted_rank(d_b, i, idx, w, s, tie_random, prio_b, rrow) / k
-            if both:
-                s = neighbours(d_b, i, k, tie_random, prio_b, idx, w, top, tied)
-                out_ba[i] = weighted_rank(d_a, i, idx, w, s, tie_random, prio_a, rrow) / k
+    ``periods_a`` / ``periods_b``: per-feature periods of A / B (minimum image).
+
+    The rows run on numba's thread count (:func:`skii._parallel.run_row_chunks`).
+    """
+    run_row_chunks(_imbalance_rows_range, at.shape[1], at, bt, k, tie_random, prio_a, prio_b,
+                   both, out_ab, out_ba, periods_a, periods_b)
 
 
 @njit(cache=True)
@@ -426,9 +437,89 @@ def _candidate_row(d_s, xc, i, d, period):
             d[m] = d_s[m] + u * u
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
+def _greedy_candidate_rows_range(
+    lo, hi, st, ct, tt, k, tie_random, prio_s, prio_t, backward, fwd, bwd, periods_s,
+    periods_c, periods_t,
+):
+    """Rows lo:hi of :func:`greedy_candidate_rows`."""
+    n = ct.shape[1]
+    n_cand = ct.shape[0]
+    if periods_c is None:
+        p_c = np.zeros(n_cand)
+    else:
+        p_c = periods_c
+    d_s = np.empty(n)
+    d_t = np.empty(n)
+    d = np.empty(n)
+    d_bits = d.view(np.int64)
+    block_min = np.empty((n + _BLOCK - 1) // _BLOCK, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    idx_t = np.empty(n, dtype=np.int64)
+    w_t = np.empty(n)
+    rrow_t = np.empty(n)
+    rrow_d = np.empty(n)
+    top = np.empty(k)
+    tied = np.empty(n, dtype=np.int64)
+    for i in range(lo, hi):
+        _sq_row(st, periods_s, i, d_s)
+        d_s[i] = np.inf  # i is never its own neighbour
+        _sq_row(tt, periods_t, i, d_t)
+        s_t = 0
+        if backward:
+            d_t[i] = np.inf
+            s_t = neighbours(d_t, i, k, tie_random, prio_t, idx_t, w_t, top, tied)
+            # The target neighbours are fixed for this i; keep them out of `tied`.
+            idx_t_fixed = idx_t[:s_t].copy()
+            w_t_fixed = w_t[:s_t].copy()
+        else:
+            idx_t_fixed = idx_t[:0]
+            w_t_fixed = w_t[:0]
+        have_rrow_t = False
+        for c in range(n_cand):
+            if k == 1:
+                n_eq = _candidate_row_and_nn1(
+                    d_s, ct[c], i, d, d_bits, block_min, tied, p_c[c]
+                )
+                if tie_random:
+                    best_e = 0
+                    for e in range(1, n_eq):
+                        if prio_s[tied[e]] < prio_s[tied[best_e]]:
+                            best_e = e
+                    idx[0] = tied[best_e]
+                    w[0] = 1.0
+                    s = 1
+                else:
+                    for e in range(n_eq):
+                        idx[e] = tied[e]
+                        w[e] = 1.0 / n_eq
+                    s = n_eq
+            else:
+                _candidate_row(d_s, ct[c], i, d, p_c[c])
+                s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
+            if s > _SORT_THRESHOLD:
+                # The target row is the same for every candidate: sort it once per i.
+                if not have_rrow_t:
+                    rank_row(d_t, i, tie_random, prio_t, rrow_t)
+                    have_rrow_t = True
+                tot = 0.0
+                for q in range(s):
+                    tot += w[q] * rrow_t[idx[q]]
+            else:
+                tot = 0.0
+                for q in range(s):
+                    tot += w[q] * rank_by_counting(d_t, i, idx[q], tie_random, prio_t)
+            fwd[i, c] = tot / k
+            if backward:
+                bwd[i, c] = (
+                    weighted_rank(d, i, idx_t_fixed, w_t_fixed, s_t, tie_random, prio_s, rrow_d)
+                    / k
+                )
+
+
 def greedy_candidate_rows(
-    st, ct, tt, k, tie_random, prio_s, prio_t, backward, n_chunks, fwd, bwd,
+    st, ct, tt, k, tie_random, prio_s, prio_t, backward, fwd, bwd,
     periods_s=None, periods_c=None, periods_t=None,
 ):
     """Row contributions of every candidate feature for one greedy step.
@@ -439,80 +530,8 @@ def greedy_candidate_rows(
     fwd[i, c]: contribution to Delta(subset + c -> target).
     bwd[i, c] (if backward): contribution to Delta(target -> subset + c).
     periods_s / periods_c / periods_t: per-feature periods of st / ct / tt (minimum image).
+
+    The rows run on numba's thread count (:func:`skii._parallel.run_row_chunks`).
     """
-    n = ct.shape[1]
-    n_cand = ct.shape[0]
-    if periods_c is None:
-        p_c = np.zeros(n_cand)
-    else:
-        p_c = periods_c
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
-    for ch in prange(n_chunks):
-        d_s = np.empty(n)
-        d_t = np.empty(n)
-        d = np.empty(n)
-        d_bits = d.view(np.int64)
-        block_min = np.empty((n + _BLOCK - 1) // _BLOCK, dtype=np.int64)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        idx_t = np.empty(n, dtype=np.int64)
-        w_t = np.empty(n)
-        rrow_t = np.empty(n)
-        rrow_d = np.empty(n)
-        top = np.empty(k)
-        tied = np.empty(n, dtype=np.int64)
-        for i in range(ch * size, min(n, (ch + 1) * size)):
-            _sq_row(st, periods_s, i, d_s)
-            d_s[i] = np.inf  # i is never its own neighbour
-            _sq_row(tt, periods_t, i, d_t)
-            s_t = 0
-            if backward:
-                d_t[i] = np.inf
-                s_t = neighbours(d_t, i, k, tie_random, prio_t, idx_t, w_t, top, tied)
-                # The target neighbours are fixed for this i; keep them out of `tied`.
-                idx_t_fixed = idx_t[:s_t].copy()
-                w_t_fixed = w_t[:s_t].copy()
-            else:
-                idx_t_fixed = idx_t[:0]
-                w_t_fixed = w_t[:0]
-            have_rrow_t = False
-            for c in range(n_cand):
-                if k == 1:
-                    n_eq = _candidate_row_and_nn1(
-                        d_s, ct[c], i, d, d_bits, block_min, tied, p_c[c]
-                    )
-                    if tie_random:
-                        best_e = 0
-                        for e in range(1, n_eq):
-                            if prio_s[tied[e]] < prio_s[tied[best_e]]:
-                                best_e = e
-                        idx[0] = tied[best_e]
-                        w[0] = 1.0
-                        s = 1
-                    else:
-                        for e in range(n_eq):
-                            idx[e] = tied[e]
-                            w[e] = 1.0 / n_eq
-                        s = n_eq
-                else:
-                    _candidate_row(d_s, ct[c], i, d, p_c[c])
-                    s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
-                if s > _SORT_THRESHOLD:
-                    # The target row is the same for every candidate: sort it once per i.
-                    if not have_rrow_t:
-                        rank_row(d_t, i, tie_random, prio_t, rrow_t)
-                        have_rrow_t = True
-                    tot = 0.0
-                    for q in range(s):
-                        tot += w[q] * rrow_t[idx[q]]
-                else:
-                    tot = 0.0
-                    for q in range(s):
-                        tot += w[q] * rank_by_counting(d_t, i, idx[q], tie_random, prio_t)
-                fwd[i, c] = tot / k
-                if backward:
-                    bwd[i, c] = (
-                        weighted_rank(d, i, idx_t_fixed, w_t_fixed, s_t, tie_random, prio_s, rrow_d)
-                        / k
-                    )
+    run_row_chunks(_greedy_candidate_rows_range, ct.shape[1], st, ct, tt, k, tie_random, prio_s,
+                   prio_t, backward, fwd, bwd, periods_s, periods_c, periods_t)

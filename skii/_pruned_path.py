@@ -100,7 +100,7 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     """
     import numba
 
-    n_chunks = 4 * numba.get_num_threads()  # as skii._imbalance._n_chunks, in this worker
+    n_chunks = 4 * numba.get_num_threads()  # the tree kernels' prange split, in this worker
     n = xg.shape[0]
     st, ct, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
     record = record and len(selected) > 0

@@ -51,9 +51,9 @@ def _brute_rows(x, sel, cand, k, tie_random, ps, pt):
     ct = np.ascontiguousarray(x[:, cand].T)
     tt = np.ascontiguousarray(x.T)
     fwd, bwd = np.empty((n, len(cand))), np.empty((n, len(cand)))
-    _kernels.greedy_candidate_rows(st_, ct, tt, k, tie_random, ps, pt, True, 3, fwd, bwd)
+    _kernels.greedy_candidate_rows(st_, ct, tt, k, tie_random, ps, pt, True, fwd, bwd)
     rec_sf, rec_fs = np.empty(n), np.empty(n)
-    _kernels.imbalance_rows(st_, tt, k, tie_random, ps, pt, True, 3, rec_sf, rec_fs)
+    _kernels.imbalance_rows(st_, tt, k, tie_random, ps, pt, True, rec_sf, rec_fs)
     return fwd, bwd, rec_sf, rec_fs
 
 
