@@ -42,17 +42,23 @@ def _use_tree(n: int, k: int, n_selected: int, n_cand: int) -> bool:
     smallest d_S; with |S| = 0, the walks parallel over candidates in sorted order
     (:func:`skii._kdtree_kernels.sorted_forward_rows`).
 
-    Measured (CPU time of one step, 1 thread, bench data, k = 1, tree / buffer, noisy
-    shared machine): |S| = 0: 0.07 / 0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000;
-    |S| = 1: 0.11 / 0.07 s at N = 2000, 0.17-0.21 / 0.17-0.23 s at N = 4000, 0.40 / 0.61 s
-    at N = 8000, 0.83 / 2.8 s at N = 16000; |S| = 2: 0.14 / 0.11, 0.23-0.26 / 0.23-0.29,
-    0.56 / 0.85, 1.15 / 2.2 s; |S| = 3: 0.35 / 0.21 s at N = 4000, 0.82 / 0.72 s at
-    N = 8000, 1.6 / 1.8 s at N = 16000. A buffer scan grows with N (~sqrt(N) points at
-    |S| = 1, O(N) fallbacks at |S| = 2), a tree query does not; from three columns on the
-    query visits too many leaves. The recorded row alone (the pass after the last step),
-    |S| = 3: 0.19 / 0.65 s at N = 16000.
+    Measured on the bench data (k = 1, noisy shared machine):
+
+    * CPU time of one step, 1 thread, tree / buffer, before the buffer's shared scan over
+      all candidates (:func:`skii._pruned_kernels.scan_candidates_k1`): |S| = 0: 0.07 /
+      0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000; |S| = 3: 0.35 / 0.21 s at N = 4000,
+      0.82 / 0.72 s at N = 8000, 1.6 / 1.8 s at N = 16000. The recorded row alone (the
+      pass after the last step), |S| = 3: 0.19 / 0.65 s at N = 16000.
+    * With the shared scan, wall time of one step on 2 threads, tree / buffer: |S| = 1:
+      147 / 119 ms at N = 4000, 227 / 257 ms at N = 6000, 269 / 380 ms at N = 8000, 487 /
+      1130 ms at N = 16000; |S| = 2: 190 / 128, 294 / 298, 368 / 469, 733 / 1163 ms.
+
+    A buffer scan grows with N (~sqrt(N) points at |S| = 1, O(N) fallbacks at |S| = 2), a
+    tree query does not; from three columns on the query visits too many leaves.
     """
-    return n >= 3000 and (n_selected <= 2 or (n_cand == 0 and n_selected == 3))
+    if n_selected == 0 or (n_cand == 0 and n_selected == 3):
+        return n >= 3000
+    return n >= 6000 and n_selected <= 2
 
 
 def sorted_columns(at: np.ndarray):
@@ -73,12 +79,14 @@ def prepare_group(y: np.ndarray):
 
 def step_arrays(xg, selected, cand):
     """The kernels' inputs for one step of one group: the selected columns ``st`` (in
-    feature-index order) and the candidates ``ct``, transposed; with |S| = 0 the sorted
+    feature-index order) and the candidates ``ct``, transposed, and the candidates
+    row-major ``cr`` (for the buffer scans); with |S| = 0 the sorted
     candidate columns, with |S| = 1 the sorted selected column (else empty placeholders
     of the same types, so that numba compiles one version)."""
     n = xg.shape[0]
     st = np.ascontiguousarray(xg[:, sorted(selected)].T)
-    ct = np.ascontiguousarray(xg[:, list(cand)].T)
+    cr = np.ascontiguousarray(xg[:, list(cand)])
+    ct = np.ascontiguousarray(cr.T)
     if len(selected) == 0:
         c_sorted = sorted_columns(ct)
     else:
@@ -88,7 +96,7 @@ def step_arrays(xg, selected, cand):
         s_sorted = tuple(a[0] for a in sorted_columns(st))
     else:
         s_sorted = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64))
-    return st, ct, c_sorted, s_sorted
+    return st, ct, cr, c_sorted, s_sorted
 
 
 def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
@@ -102,7 +110,7 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
 
     n_chunks = 4 * numba.get_num_threads()  # the tree kernels' prange split, in this worker
     n = xg.shape[0]
-    st, ct, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
+    st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
     record = record and len(selected) > 0
     fwd = np.empty((n, ct.shape[0]))
     rec_st = np.empty(n)
@@ -125,7 +133,7 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
             )
     else:
         run_row_chunks(
-            _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree else ct, cs, co, cp, ss,
+            _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree else ct, cr, cs, co, cp, ss,
             so, sp, ys, yo, yp, k, tie_random, ps, pt, *_buffer_sizes(n, k, len(selected)),
             record, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip

@@ -213,12 +213,14 @@ def _count_full(d_s, xc, xci, tau, t, i, tie_random, prio):
 
 
 @njit(cache=True)
-def _count_buffer(bv, bi, xc, xci, tau, t, tie_random, prio):
-    """The same from the sorted buffer prefix bv[:P] = every d_S <= tau (t among them)."""
+def _count_buffer(bv, bi, xr, c, xci, tau, t, tie_random, prio):
+    """The same from the sorted buffer prefix bv[:P] = every d_S <= tau (t among them);
+    the candidate is column c of the row-major ``xr`` (see
+    :func:`skii._pruned_kernels.buffer_scan`)."""
     less = 0
     eq = 0
     for q in range(bv.shape[0]):
-        u = xc[bi[q]] - xci
+        u = xr[bi[q], c] - xci
         v = bv[q] + u * u
         less += v < tau
         eq += v == tau
@@ -230,7 +232,7 @@ def _count_buffer(bv, bi, xc, xci, tau, t, tie_random, prio):
         pt = prio[t]
         for q in range(bv.shape[0]):
             m = bi[q]
-            u = xc[m] - xci
+            u = xr[m, c] - xci
             v = bv[q] + u * u
             if v == tau and m != t and prio[m] < pt:
                 before += 1
@@ -243,6 +245,7 @@ def unsup_forward_rows(
     hi,
     st,
     ct,
+    cr,
     cs,
     c_order,
     c_pos,
@@ -365,7 +368,7 @@ def unsup_forward_rows(
         for c in range(n_cand):
             xc = ct[c]
             xci = xc[i]
-            cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
+            cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
             while cnt < 0:
                 # More rows into the buffer, as the supervised kernel.
                 counts[i, 0] += 1
@@ -374,7 +377,7 @@ def unsup_forward_rows(
                                                   bi, hv, hx, bs)
                 if not ok:
                     break
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, xc, True, i, k, dv, di, top)
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
             if cnt >= 0:
                 s = select_neighbours(
                     dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
@@ -399,7 +402,7 @@ def unsup_forward_rows(
                 tau = d_s[t] + u * u
                 n_pre = buffer_upto(bv, bi, hv, hx, bs, tau_b, tau, n // _GATHER_COST)
                 if n_pre > 0 and n_pre * _GATHER_COST <= n:
-                    r = _count_buffer(bv[:n_pre], bi[:n_pre], xc, xci, tau, t, tie_random,
+                    r = _count_buffer(bv[:n_pre], bi[:n_pre], cr, c, xci, tau, t, tie_random,
                                       prio_s)
                 else:
                     counts[i, 1] += 1
@@ -409,7 +412,7 @@ def unsup_forward_rows(
         if not record:
             continue
         # Delta(X_S -> X): the neighbours in S are the head of the buffer.
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, d_s, False, i, k, dv, di, top)
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, 0, False, i, k, dv, di, top)
         if cnt >= 0:
             s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
         else:

@@ -87,7 +87,7 @@ def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, recor
     imbalances, ``(..., rec_sf, rec_fs)`` (for their standard errors).
     """
     n = xg.shape[0]
-    st, ct, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
+    st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
     record = record and len(selected) > 0
     fwd = np.empty((n, ct.shape[0]))
     bwd = np.empty((n, ct.shape[0]))
@@ -95,7 +95,7 @@ def group_step(xg, full: FullSpace, selected, cand, k, tie_random, ps, pt, recor
     rec_fs = np.empty(n)
     counts = np.empty((n, 2), dtype=np.int64)
     run_row_chunks(
-        _pruned_unsup_kernels.unsup_forward_rows, n, st, ct, cs, co, cp, ss, so, sp, full.xt,
+        _pruned_unsup_kernels.unsup_forward_rows, n, st, ct, cr, cs, co, cp, ss, so, sp, full.xt,
         full.cached, full.rank, full.ptr, full.idx, full.w, k, tie_random, ps, pt,
         *_buffer_sizes(n, k, len(selected)), record, fwd, bwd, rec_sf, rec_fs, counts,
     )  # fmt: skip

@@ -105,7 +105,8 @@ def test_lazy_buffer_pops_in_order_and_proves_its_bound(want):
     # Scans pop exactly as deep as they go, in non-decreasing order; the k-th distance of
     # the scan over d itself is the k-th smallest, and the bound holds (or -1).
     dv, di, top = np.empty(n), np.empty(n, dtype=np.int64), np.empty(3)
-    cnt = _pruned_kernels.buffer_scan(bv, bi, hv, hx, bs, new_tau, d, False, i, 3, dv, di, top)
+    cnt = _pruned_kernels.buffer_scan(bv, bi, hv, hx, bs, new_tau, d.reshape(-1, 1), 0, False, i, 3,
+                                      dv, di, top)
     kth = np.sort(d[others])[2]
     if cnt >= 0:
         assert top[2] == kth and np.all(np.diff(bv[:bs[0]]) >= 0)
@@ -120,6 +121,46 @@ def test_lazy_buffer_pops_in_order_and_proves_its_bound(want):
         else:
             assert got == -1 or held.size == n - 1
     assert bs[0] + bs[1] == held.size  # popping moves rows, never loses one
+
+
+@pytest.mark.parametrize("want", [1, 6, 40, 1999])
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_shared_candidate_scan_finds_each_nearest_and_its_ties(want, decimals):
+    """scan_candidates_k1 against numpy: for every candidate it proves, the smallest
+    d_S + u^2, a row attaining it and how many rows tie there."""
+    rng = np.random.default_rng(7)
+    n, n_cand = 2000, 9
+    x = rng.normal(size=(n, 3 + n_cand))
+    x[:, -1] *= 1e3  # a candidate whose neighbours in S + c lie far out in S
+    if decimals is not None:
+        x = np.round(x, decimals)  # ties in d_S and in d
+    st = np.ascontiguousarray(x[:, :3].T)
+    cr = np.ascontiguousarray(x[:, 3:])
+    bv, hv = np.empty(n), np.empty(n)
+    bi, hx = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    bs = np.zeros(2, dtype=np.int64)
+    samp = np.empty(_pruned_kernels._SAMPLE_RANK)
+    xi, best = np.empty(n_cand), np.empty(n_cand)
+    arg, neq = np.empty(n_cand, dtype=np.int64), np.empty(n_cand, dtype=np.int64)
+    done = np.zeros(n_cand, dtype=np.bool_)
+    proven = 0
+    for i in (0, 17, 1999):
+        d_s = ((x[:, :3] - x[i, :3]) ** 2).sum(axis=1)
+        d_s[i] = np.inf
+        tau = _pruned_kernels.buffer_start(d_s, i, want, samp, hv, hx, bs)
+        _pruned_kernels.scan_candidates_k1(bv, bi, hv, hx, bs, tau, cr, i, xi, best, arg,
+                                           neq, done)
+        assert np.all(np.diff(bv[: bs[0]]) >= 0)
+        for c in range(n_cand):
+            d = d_s + (x[:, 3 + c] - x[i, 3 + c]) ** 2
+            if not done[c]:
+                continue
+            proven += 1
+            assert best[c] == d.min() and d[bi[arg[c]]] == d.min()
+            assert neq[c] == np.sum(d == d.min())
+    assert proven > 0 or want < 40  # a buffer of one or a few rows may prove nothing
+    if want >= n - 1:
+        assert proven == 3 * n_cand  # the whole row is held: every bound holds
 
 
 def _tree_cases(rng):
@@ -252,8 +293,9 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
 
 def test_default_crossover_uses_trees_and_matches_brute_force(monkeypatch):
     rng = np.random.default_rng(4)
-    n = 3000
+    n = 6000
     assert _pruned_path._use_tree(n, 1, 2, 3) and not _pruned_path._use_tree(n, 1, 3, 3)
+    assert _pruned_path._use_tree(3000, 1, 0, 3) and not _pruned_path._use_tree(5999, 1, 2, 3)
     x = rng.normal(size=(n, 5))
     x[:, 1] = np.round(x[:, 1], 1)
     y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2]

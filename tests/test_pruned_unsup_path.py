@@ -71,7 +71,8 @@ def _pruned_rows(x, full, sel, cand, k, tie_random, ps, pt, buffers):
     rec_sf, rec_fs = np.empty(n), np.empty(n)
     counts = np.empty((n, 2), dtype=np.int64)
     run_row_chunks(
-        _pruned_unsup_kernels.unsup_forward_rows, n, st_, ct, cs, co, cp, ss, so, sp, full.xt,
+        _pruned_unsup_kernels.unsup_forward_rows, n, st_, ct, np.ascontiguousarray(ct.T), cs, co,
+        cp, ss, so, sp, full.xt,
         full.cached, full.rank, full.ptr, full.idx, full.w, k, tie_random, ps, pt, *buffers,
         bool(sel), fwd, bwd, rec_sf, rec_fs, counts,
     )  # fmt: skip
