@@ -684,8 +684,9 @@ def pruned_forward_rows(
     :func:`skii._parallel.run_row_chunks`).
 
     st: (n_selected, n) the subset S, columns in feature-index order; ct: (n_cand, n) the
-    candidates, and ``cr`` the same row-major (n, n_cand), for the buffer scans. With |S| = 0, ``cs``, ``c_order``, ``c_pos`` (n_cand, n) are the sorted
-    candidate columns, the row at each sorted position and the sorted position of each row;
+    candidates, and ``cr`` the same row-major (n, n_cand), for the buffer scans. With
+    |S| = 0, ``cs``, ``c_order``, ``c_pos`` (n_cand, n) are the sorted candidate columns,
+    the row at each sorted position and the sorted position of each row;
     with |S| = 1, ``ss``, ``s_order``, ``s_pos`` (n,) the same for the selected column;
     ``ys``, ``y_order``, ``y_pos`` for the target. A row's buffer aims at ``n_buf`` (<= n -
     1) points (:func:`buffer_start`); with |S| = 1 it is a walk of ``n_buf`` points,

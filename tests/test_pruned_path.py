@@ -134,7 +134,6 @@ def test_shared_candidate_scan_finds_each_nearest_and_its_ties(want, decimals):
     x[:, -1] *= 1e3  # a candidate whose neighbours in S + c lie far out in S
     if decimals is not None:
         x = np.round(x, decimals)  # ties in d_S and in d
-    st = np.ascontiguousarray(x[:, :3].T)
     cr = np.ascontiguousarray(x[:, 3:])
     bv, hv = np.empty(n), np.empty(n)
     bi, hx = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
