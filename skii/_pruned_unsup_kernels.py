@@ -64,6 +64,7 @@ from ._pruned_kernels import (
     buffer_upto,
     rank_sorted,
     row_buffer,
+    scan_candidates_k1,
     select_neighbours,
     walk_sorted,
 )
@@ -239,6 +240,33 @@ def _count_buffer(bv, bi, xr, c, xci, tau, t, tie_random, prio):
     return 1.0 + less + before
 
 
+@njit(cache=True)
+def _candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b,
+                          cr, c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top,
+                          idx, w, tied, counts):
+    """Row i's k nearest neighbours in S + c (into idx, w; returns ``(s, tau_b,
+    walked)``): the pruned buffer scan, refilled as the supervised kernel does, or a full
+    scan when its bound fails (counted in counts[i, 0])."""
+    cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
+    while cnt < 0:
+        counts[i, 0] += 1
+        tau_b, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max,
+                                          d_s, i, tau_b, top[k - 1], bv, bi, hv, hx, bs)
+        if not ok:
+            break
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
+    if cnt >= 0:
+        s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+        return s, tau_b, walked
+    # The bound failed: full scan, exactly as the brute-force kernel.
+    n = d_s.shape[0]
+    xci = xc[i]
+    for m in range(n):
+        u = xc[m] - xci
+        d[m] = d_s[m] + u * u
+    return neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied), tau_b, walked
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
 def unsup_forward_rows(
     lo,
@@ -310,6 +338,11 @@ def unsup_forward_rows(
     hx = np.empty(n, dtype=np.int64)
     bs = np.zeros(2, dtype=np.int64)
     samp = np.empty(_SAMPLE_RANK)
+    xi_c = np.empty(n_cand)
+    best = np.empty(n_cand)
+    arg = np.empty(n_cand, dtype=np.int64)
+    neq = np.empty(n_cand, dtype=np.int64)
+    done = np.zeros(n_cand, dtype=np.bool_)
     for i in range(lo, hi):
         counts[i, 0] = 0
         counts[i, 1] = 0
@@ -365,29 +398,23 @@ def unsup_forward_rows(
         p_s = s_pos[i] if n_sel == 1 else 0
         tau_b = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
         walked = False
+        if k == 1 and n_cand > 0:
+            scan_candidates_k1(bv, bi, hv, hx, bs, tau_b, cr, i, xi_c, best, arg, neq, done)
         for c in range(n_cand):
             xc = ct[c]
             xci = xc[i]
-            cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
-            while cnt < 0:
-                # More rows into the buffer, as the supervised kernel.
-                counts[i, 0] += 1
-                tau_b, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf,
-                                                  n_buf_max, d_s, i, tau_b, top[k - 1], bv,
-                                                  bi, hv, hx, bs)
-                if not ok:
-                    break
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
-            if cnt >= 0:
-                s = select_neighbours(
-                    dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
-                )
+            if k == 1 and done[c] and neq[c] == 1:
+                # One nearest neighbour, proven by the shared walk (as the supervised
+                # kernel).
+                s = 1
+                idx[0] = bi[arg[c]]
+                w[0] = 1.0
             else:
-                # The bound failed: full scan, exactly as the brute-force kernel.
-                for m in range(n):
-                    u = xc[m] - xci
-                    d[m] = d_s[m] + u * u
-                s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
+                s, tau_b, walked = _candidate_neighbours(
+                    n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b, cr,
+                    c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
+                    tied, counts,
+                )
             tot = 0.0
             for q in range(s):
                 tot += w[q] * _full_rank(
