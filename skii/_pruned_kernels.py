@@ -554,26 +554,42 @@ def buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, i, tau
 
 
 @njit(cache=True)
-def buffer_upto(bv, bi, hv, hx, bs, tau, x, cap):
-    """How many buffer rows have ``d_S <= x``, with the buffer's prefix sorted at least
-    that far (heap pops, at most up to ``cap`` prefix rows); -1 when the buffer cannot
-    prove that it holds every such row (or the cap was reached)."""
+def cover_prefix(bv, bi, hv, hx, bs, tau_b, tau, cap, covered):
+    """Sort a row's buffer (heap pops) until its prefix holds every point with ``d_S <=
+    tau[c]`` for as many candidates as a prefix of at most ``cap`` points can serve.
+
+    ``covered[c]`` says whether it does for c: the rows outside the prefix are provably
+    farther (the heap's smallest is above tau[c], and so is every row outside the buffer:
+    tau[c] <= the buffer's threshold ``tau_b``, the buffer holds every row, or, for a
+    walk-filled buffer, its last sorted value is above tau[c]). Returns the prefix length
+    that serves every covered candidate (the points up to the largest covered tau).
+    """
     n = bv.shape[0]
-    while bs[1] > 0 and hv[0] <= x and bs[0] < cap:
+    n_cand = tau.shape[0]
+    t_max = -np.inf
+    for c in range(n_cand):
+        t_max = max(t_max, tau[c])
+    while bs[1] > 0 and hv[0] <= t_max and bs[0] < cap:
         _pop(bv, bi, hv, hx, bs)
-    if bs[1] > 0 and hv[0] <= x:
-        return -1
     L = bs[0]
-    if bs[0] + bs[1] >= n - 1 or x <= tau or (L > 0 and bv[L - 1] > x):
-        lo, hi = 0, L
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if bv[mid] <= x:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-    return -1
+    full = bs[0] + bs[1] >= n - 1
+    h0 = hv[0] if bs[1] > 0 else np.inf
+    last = bv[L - 1] if L > 0 else -np.inf
+    c_max = -np.inf
+    for c in range(n_cand):
+        x = tau[c]
+        ok = h0 > x and (full or x <= tau_b or last > x)
+        covered[c] = ok
+        if ok and x > c_max:
+            c_max = x
+    lo, hi = 0, L
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if bv[mid] <= c_max:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 @njit(cache=True)

@@ -61,7 +61,7 @@ from ._pruned_kernels import (
     _SAMPLE_RANK,
     buffer_refill,
     buffer_scan,
-    buffer_upto,
+    cover_prefix,
     rank_sorted,
     row_buffer,
     scan_candidates_k1,
@@ -75,11 +75,12 @@ from ._pruned_kernels import (
 _COUNT_MAX = 64
 # First step: a walk that found more tied neighbours than this scans the column instead.
 _TIED_MAX = 64
-# A buffer prefix (gathered loads) is scanned instead of a full pass (contiguous, vectorised)
-# only when it is at most 1 / _GATHER_COST of the rows. Measured: a second, larger sorted
-# buffer per row (~N / 5 smallest d_S, radix-sorted) served 80% of the late-step ranks
-# but cost more (its build plus the gathered scans) than the full passes it saved.
-_GATHER_COST = 5
+# The backward ranks of a row's candidates are counted over its buffer's sorted prefix of at
+# most n / _PREFIX_MAX points (one walk for all candidates, :func:`count_prefix`); a
+# candidate whose threshold lies beyond it takes a full pass. Measured before the shared
+# walk: a second, larger sorted buffer per row (~N / 5 smallest d_S, radix-sorted) served
+# 80% of the late-step ranks but cost more than the full passes it saved.
+_PREFIX_MAX = 5
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -241,6 +242,31 @@ def _count_buffer(bv, bi, xr, c, xci, tau, t, tie_random, prio):
 
 
 @njit(cache=True)
+def count_prefix(bv, bi, n_pre, xr, xi, tau, less, eq):
+    """For every candidate c (column c of the row-major ``xr``, shape (n, n_cand)): how
+    many of the buffer's first ``n_pre`` sorted points have ``d = d_S + u^2 < tau[c]``
+    (``less[c]``) and ``== tau[c]`` (``eq[c]``), u = xr[m, c] - xi[c].
+
+    One walk down the prefix, each point updating every candidate from one contiguous row
+    (a vectorised loop), instead of one gathered walk per candidate. Exact for every c
+    whose own prefix (every buffer point with ``d_S <= tau[c]``) is at most ``n_pre``
+    long: the points beyond it have ``d >= d_S > tau[c]`` and add nothing.
+    """
+    n_cand = xr.shape[1]
+    for c in range(n_cand):
+        less[c] = 0
+        eq[c] = 0
+    for q in range(n_pre):
+        ds = bv[q]
+        m = bi[q]
+        for c in range(n_cand):
+            u = xr[m, c] - xi[c]
+            v = ds + u * u
+            less[c] += v < tau[c]
+            eq[c] += v == tau[c]
+
+
+@njit(cache=True)
 def _candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b,
                           cr, c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top,
                           idx, w, tied, counts):
@@ -343,6 +369,11 @@ def unsup_forward_rows(
     arg = np.empty(n_cand, dtype=np.int64)
     neq = np.empty(n_cand, dtype=np.int64)
     done = np.zeros(n_cand, dtype=np.bool_)
+    tau_c = np.empty(n_cand)
+    tot_c = np.empty(n_cand)
+    cov_c = np.zeros(n_cand, dtype=np.bool_)
+    less_c = np.zeros(n_cand, dtype=np.int64)
+    eq_c = np.zeros(n_cand, dtype=np.int64)
     for i in range(lo, hi):
         counts[i, 0] = 0
         counts[i, 1] = 0
@@ -401,8 +432,6 @@ def unsup_forward_rows(
         if k == 1 and n_cand > 0:
             scan_candidates_k1(bv, bi, hv, hx, bs, tau_b, cr, i, xi_c, best, arg, neq, done)
         for c in range(n_cand):
-            xc = ct[c]
-            xci = xc[i]
             if k == 1 and done[c] and neq[c] == 1:
                 # One nearest neighbour, proven by the shared walk (as the supervised
                 # kernel).
@@ -412,7 +441,7 @@ def unsup_forward_rows(
             else:
                 s, tau_b, walked = _candidate_neighbours(
                     n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b, cr,
-                    c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
+                    c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
                     tied, counts,
                 )
             tot = 0.0
@@ -421,21 +450,33 @@ def unsup_forward_rows(
                     i, idx[q], cached, rank, d_t, tie_random, prio_t, rk, state
                 )
             fwd[i, c] = tot / k
-            # Delta(X -> X_S+c): the rank in S + c of each fixed full-X neighbour.
-            tot = 0.0
-            for q in range(s_t):
-                t = idx_t[q]
-                u = xc[t] - xci
-                tau = d_s[t] + u * u
-                n_pre = buffer_upto(bv, bi, hv, hx, bs, tau_b, tau, n // _GATHER_COST)
-                if n_pre > 0 and n_pre * _GATHER_COST <= n:
-                    r = _count_buffer(bv[:n_pre], bi[:n_pre], cr, c, xci, tau, t, tie_random,
-                                      prio_s)
-                else:
+        # Delta(X -> X_S+c): the rank in S + c of each fixed full-X neighbour t, for every
+        # candidate at once where the buffer holds every point that can count.
+        for c in range(n_cand):
+            xi_c[c] = cr[i, c]
+            tot_c[c] = 0.0
+        for q in range(s_t):
+            t = idx_t[q]
+            for c in range(n_cand):
+                u = cr[t, c] - xi_c[c]
+                tau_c[c] = d_s[t] + u * u
+            n_pre = cover_prefix(bv, bi, hv, hx, bs, tau_b, tau_c, n // _PREFIX_MAX, cov_c)
+            if n_pre > 0:
+                count_prefix(bv, bi, n_pre, cr, xi_c, tau_c, less_c, eq_c)
+            for c in range(n_cand):
+                if not cov_c[c]:
                     counts[i, 1] += 1
-                    r = _count_full(d_s, xc, xci, tau, t, i, tie_random, prio_s)
-                tot += w_t[q] * r
-            bwd[i, c] = tot / k
+                    r = _count_full(d_s, ct[c], xi_c[c], tau_c[c], t, i, tie_random, prio_s)
+                elif tie_random and eq_c[c] > 1:
+                    r = _count_buffer(bv[:n_pre], bi[:n_pre], cr, c, xi_c[c], tau_c[c], t,
+                                      tie_random, prio_s)
+                elif tie_random:
+                    r = 1.0 + less_c[c]
+                else:
+                    r = 1.0 + less_c[c] + 0.5 * (eq_c[c] - 1)  # t itself is one of the tied
+                tot_c[c] += w_t[q] * r
+        for c in range(n_cand):
+            bwd[i, c] = tot_c[c] / k
         if not record:
             continue
         # Delta(X_S -> X): the neighbours in S are the head of the buffer.

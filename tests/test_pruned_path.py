@@ -113,14 +113,20 @@ def test_lazy_buffer_pops_in_order_and_proves_its_bound(want):
         assert np.array_equal(d[bi[:bs[0]]], bv[:bs[0]]) and i not in bi[:bs[0]]
     else:
         assert held.size < 3 or kth > new_tau
-    for x in (0.0, 3.0, 50.0, 299.0):
-        got = _pruned_kernels.buffer_upto(bv, bi, hv, hx, bs, new_tau, x, n)
-        if x <= new_tau:
-            assert got == np.sum(d[others] <= x)
-            assert np.array_equal(np.sort(bi[:got]), np.sort(others[d[others] <= x]))
-        else:
-            assert got == -1 or held.size == n - 1
+    xs = np.array([0.0, 3.0, 50.0, 299.0])
+    covered = np.zeros(xs.size, dtype=np.bool_)
+    got = _pruned_kernels.cover_prefix(bv, bi, hv, hx, bs, new_tau, xs, n, covered)
+    assert np.array_equal(covered, (xs <= new_tau) | (held.size == n - 1))
+    if covered.any():  # the prefix holds exactly the points up to the largest covered x
+        x = xs[covered].max()
+        assert got == np.sum(d[others] <= x)
+        assert np.array_equal(np.sort(bi[:got]), np.sort(others[d[others] <= x]))
     assert bs[0] + bs[1] == held.size  # popping moves rows, never loses one
+    # A cap on the prefix: what it cannot sort is not covered.
+    if bs[1] > 0:
+        covered[:] = False
+        _pruned_kernels.cover_prefix(bv, bi, hv, hx, bs, new_tau, xs, bs[0], covered)
+        assert not covered[xs >= hv[0]].any()
 
 
 @pytest.mark.parametrize("want", [1, 6, 40, 1999])
