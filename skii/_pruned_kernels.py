@@ -504,18 +504,20 @@ def scan_candidates_k1(bv, bi, hv, hx, bs, tau, xr, i, xi, best, arg, neq, done)
             for c in range(n_cand):
                 done[c] = True
             return
-        m = bi[q]
-        top = 0.0
+        row = xr[bi[q]]
         for c in range(n_cand):
-            u = xr[m, c] - xi[c]
+            u = row[c] - xi[c]
             v = ds + u * u
             b = best[c]
             lt = v < b
             neq[c] = 1 if lt else neq[c] + (v == b)
             arg[c] = q if lt else arg[c]
-            b = v if lt else b
-            best[c] = b
-            top = b if b > top else top
+            best[c] = v if lt else b
+        # A separate reduction: folded into the loop above it kept that loop scalar
+        # (a step at |S| = 2 on a glass group: 27 against 20 ms).
+        top = 0.0
+        for c in range(n_cand):
+            top = max(top, best[c])
         q += 1
     # The buffer ran out: the bound holds where the rows beyond it are provably farther.
     last = bv[q - 1] if q > 0 else -np.inf
