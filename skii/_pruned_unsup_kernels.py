@@ -269,12 +269,17 @@ def count_prefix(bv, bi, n_pre, xr, xi, tau, less, eq):
 @njit(cache=True)
 def _candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b,
                           cr, c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top,
-                          idx, w, tied, counts):
+                          idx, w, tied, counts, direct):
     """Row i's k nearest neighbours in S + c (into idx, w; returns ``(s, tau_b,
     walked)``): the pruned buffer scan, refilled as the supervised kernel does, or a full
-    scan when its bound fails (counted in counts[i, 0])."""
-    cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
-    while cnt < 0:
+    scan when its bound fails (counted in counts[i, 0]); with ``direct`` the full scan at
+    once."""
+    if direct:
+        cnt = -1  # the shared walk ran out of buffer (as the supervised kernel)
+        counts[i, 0] += 1
+    else:
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
+    while cnt < 0 and not direct:
         counts[i, 0] += 1
         tau_b, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max,
                                           d_s, i, tau_b, top[k - 1], bv, bi, hv, hx, bs)
@@ -442,7 +447,7 @@ def unsup_forward_rows(
                 s, tau_b, walked = _candidate_neighbours(
                     n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b, cr,
                     c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
-                    tied, counts,
+                    tied, counts, k == 1 and n_sel >= 2 and not done[c],
                 )
             tot = 0.0
             for q in range(s):
