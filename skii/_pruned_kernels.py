@@ -788,15 +788,16 @@ def pruned_forward_rows(
                 fwd[i, c] = r
                 continue
             xc = ct[c]
-            if k == 1 and have_ds and not done[c]:
-                # The shared walk ran out of buffer for this one: a full scan costs less
-                # than growing the buffer for it and scanning again (a step at |S| = 8,
-                # N = 4000, 1 thread: 88 against 64 ms).
+            # With k = 1 a candidate the shared walk ran out of buffer for takes a full scan
+            # at once: cheaper than growing the buffer for it and scanning again (a step at
+            # N = 4000, 1 thread: 88 against 64 ms at |S| = 8, 145 against 112 at |S| = 1).
+            direct = k == 1 and not done[c]
+            if direct:
                 cnt = -1
                 fallbacks[i] += 1
             else:
                 cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, True, i, k, dv, di, top)
-            while cnt < 0 and not (k == 1 and have_ds):
+            while cnt < 0 and not direct:
                 # The buffer ran out before the bound held: more rows into it.
                 fallbacks[i] += 1
                 tau, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf,

@@ -22,16 +22,17 @@ def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
     With |S| >= 2 the first number is the size aimed at: the row's d_S up to a threshold
     (a strided sample's quantile) is collected and sorted lazily, as deep as the scans go
     (:func:`skii._pruned_kernels.buffer_start`); a failure grows it to twice the k-th
-    distance found. 48 k: 8 k to 48 k measured alike on the glass data (N = 1290), 96 k
-    slower; the pruned scans go ~2-6 points deep. With one selected column the buffer is
-    an outward walk in the sorted column (cost ~ its length), the neighbours in two
-    dimensions lie ~sqrt(N) sorted places away, and a 16x longer walk after a failure is
-    cheap.
+    distance found (k >= 2) or takes a full scan (k = 1). 96 k: one step, 1 thread, k = 1,
+    48 k / 96 k / 192 k: 225 / 114 / 122 ms at |S| = 2, N = 4000; 548 / 234 / 251 ms at
+    |S| = 2, N = 6000; 114 / 82 / 93 ms at |S| = 3, N = 4000; 68 / 62-66 / - ms at |S| = 8
+    (noisy machine, ±20%). With one selected column the buffer is an outward walk in the
+    sorted column (cost ~ its length), the neighbours in two dimensions lie ~sqrt(N)
+    sorted places away, and a 16x longer walk after a failure is cheap.
     """
     if n_selected == 1:
         small = max(1, min(n - 1, 4 * k * math.isqrt(n) + 64))
         return small, max(small, min(n - 1, 16 * small))
-    small = max(1, min(n - 1, 48 * k))
+    small = max(1, min(n - 1, 96 * k))
     return small, small
 
 
@@ -49,16 +50,16 @@ def _use_tree(n: int, k: int, n_selected: int, n_cand: int) -> bool:
       0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000; |S| = 3: 0.35 / 0.21 s at N = 4000,
       0.82 / 0.72 s at N = 8000, 1.6 / 1.8 s at N = 16000. The recorded row alone (the
       pass after the last step), |S| = 3: 0.19 / 0.65 s at N = 16000.
-    * With the shared scan, wall time of one step on 2 threads, tree / buffer: |S| = 1:
-      147 / 119 ms at N = 4000, 227 / 257 ms at N = 6000, 269 / 380 ms at N = 8000, 487 /
-      1130 ms at N = 16000; |S| = 2: 190 / 128, 294 / 298, 368 / 469, 733 / 1163 ms.
+    * With the shared scan, 96 k buffers and a full scan for what the shared walk leaves
+      unproven, wall time of one step on 2 threads, tree / buffer: |S| = 1: 205 / 179 ms
+      at N = 6000, 256 / 303 ms at N = 8000; |S| = 2: 302 / 236 and 371 / 461 ms.
 
     A buffer scan grows with N (~sqrt(N) points at |S| = 1, O(N) fallbacks at |S| = 2), a
     tree query does not; from three columns on the query visits too many leaves.
     """
     if n_selected == 0 or (n_cand == 0 and n_selected == 3):
         return n >= 3000
-    return n >= 6000 and n_selected <= 2
+    return n >= 7000 and n_selected <= 2
 
 
 def sorted_columns(at: np.ndarray):

@@ -447,7 +447,7 @@ def unsup_forward_rows(
                 s, tau_b, walked = _candidate_neighbours(
                     n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b, cr,
                     c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
-                    tied, counts, k == 1 and n_sel >= 2 and not done[c],
+                    tied, counts, k == 1 and not done[c],
                 )
             tot = 0.0
             for q in range(s):

@@ -298,9 +298,9 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
 
 def test_default_crossover_uses_trees_and_matches_brute_force(monkeypatch):
     rng = np.random.default_rng(4)
-    n = 6000
+    n = 7000
     assert _pruned_path._use_tree(n, 1, 2, 3) and not _pruned_path._use_tree(n, 1, 3, 3)
-    assert _pruned_path._use_tree(3000, 1, 0, 3) and not _pruned_path._use_tree(5999, 1, 2, 3)
+    assert _pruned_path._use_tree(3000, 1, 0, 3) and not _pruned_path._use_tree(6999, 1, 2, 3)
     x = rng.normal(size=(n, 5))
     x[:, 1] = np.round(x[:, 1], 1)
     y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2]
