@@ -782,7 +782,8 @@ def pruned_forward_rows(
                 if r < 0.0:
                     idx[0] = bi[q]
                     w[0] = 1.0
-                    r = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, 1, tie_random,
+                    # k (= 1), not a literal 1: no second compiled version.
+                    r = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, k, tie_random,
                                          prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                     q_rank[q] = r
                 fwd[i, c] = r
