@@ -288,3 +288,32 @@ def test_run_times_are_stated_the_same_everywhere(capsys):
             assert phrase in text, (where, phrase)
         for stale in ("about a day", "a day on 2 cores", "a few hours", "about a minute"):
             assert stale not in text, (where, stale)
+
+
+def test_two_structures_analysed_side_by_side_match_one_after_the_other(tmp_path):
+    """The analyses of two structures run in two threads (pipeline._study_stages): the
+    same results as the sequential stage, and the warning filters restored after."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    tables = {}
+    for s_ in ("thermal", "inherent"):
+        t = pd.DataFrame(rng.normal(size=(90, 4)), columns=["a", "b", "c", "d"])
+        t["propensity"] = t["b"] - 0.5 * t["d"] + 0.3 * rng.normal(size=90)
+        t["configuration"] = np.repeat([0, 1, 2], 30)
+        tables[s_] = t
+    scale = pipeline.get_scale("tiny", n_path_features=3, max_d=3, n_random_draws=3)
+    filters = list(warnings.filters)
+    (tmp_path / "par").mkdir()
+    both = pipeline._study_stages(tmp_path / "par", tables, ("thermal", "inherent"), scale,
+                                  None, False)
+    assert warnings.filters == filters
+    for s_, name in (("thermal", "study.joblib"), ("inherent", "study_inherent.joblib")):
+        assert (tmp_path / "par" / name).exists() and both[s_][1] > 0
+        alone, _ = pipeline._study_stage(tmp_path / f"seq_{name}", tables[s_], scale, None,
+                                         False, s_)
+        got = both[s_][0]
+        pd.testing.assert_frame_equal(got.regression, alone.regression)
+        pd.testing.assert_frame_equal(got.supervised_paths, alone.supervised_paths)
+        pd.testing.assert_frame_equal(got.unsupervised_paths, alone.unsupervised_paths)
+        pd.testing.assert_frame_equal(got.imbalances, alone.imbalances)
