@@ -873,7 +873,19 @@ def run_pipeline(
     say("[5/6] analyses: Pearson, imbalances, greedy paths, leave-one-out regression")
     for proc in warmup:
         proc.wait()
-    results = _study_stages(cache, tables, structures, scale, n_jobs, progress)
+    relaxation = None
+    if (cache / "tau_alpha.json").exists():
+        tau = json.loads((cache / "tau_alpha.json").read_text(encoding="utf-8"))
+        relaxation = {k: tau[k] for k in ("times", "fs_cr", "fs")}
+    drawn = []
+
+    def headline_figures(results):
+        # The headline's figures, drawn while the other structure's analyses still run.
+        report.write_figures(results, out, relaxation, metadata.get("tau_alpha_sweeps"))
+        drawn.append(True)
+
+    results = _study_stages(cache, tables, structures, scale, n_jobs, progress,
+                            headline_figures)
     for structure in structures:
         if results[structure][1] is not None:
             suffix = "" if structure == "thermal" else "_inherent"
@@ -887,15 +899,11 @@ def run_pipeline(
     # (a resumed run reports what the whole study cost, not just its last piece).
     metadata["wall_seconds"] = float(sum(stage_seconds.values()))
     metadata["invocation_seconds"] = time.perf_counter() - start
-    relaxation = None
-    if (cache / "tau_alpha.json").exists():
-        tau = json.loads((cache / "tau_alpha.json").read_text(encoding="utf-8"))
-        relaxation = {k: tau[k] for k in ("times", "fs_cr", "fs")}
     metadata["structures"] = list(structures)
     headline = results[structures[0]][0]
     inherent = results["inherent"][0] if len(structures) == 2 else None
     summary = report.write_report(headline, out, metadata, relaxation=relaxation,
-                                  inherent=inherent)
+                                  inherent=inherent, figures=not drawn)
     return summary
 
 
@@ -916,19 +924,22 @@ def _start_kernel_warmup() -> list:
 
 
 def _study_stages(cache: Path, tables: dict, structures, scale: Scale, n_jobs,
-                  progress: bool) -> dict:
+                  progress: bool, headline_done: Callable | None = None) -> dict:
     """The analyses of every structure: ``{structure: (results, seconds or None)}``.
 
     Two structures still to analyse run side by side, one thread each with half of
     numba's threads: the Python-level work of one (fold bookkeeping, the baselines'
     scikit-learn fits, waits on joblib) then overlaps with the other's kernels (bundled
-    data, warm, 2 cores: 53 s against 63 s one after the other). Their stage times
+    data, warm, 2 cores: 53 s against 63 s one after the other). If the first
+    (headline) structure finishes first, ``headline_done(results)`` runs in this thread
+    while the other goes on (the pipeline draws the headline's figures there, on the
+    core the finished analyses left idle). Their stage times
     overlap, so ``wall_seconds`` (the sum of the stages) counts that time twice. The
     study's ``catch_warnings`` blocks only silence warning categories (which the other
     thread may also see silenced meanwhile); the outer block here restores the
     process's filters once both are done.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     from skii._parallel import call_with_threads, threads_per_worker
 
@@ -948,6 +959,10 @@ def _study_stages(cache: Path, tables: dict, structures, scale: Scale, n_jobs,
                             n_jobs, progress, label, position)
             for s_, path, label, position in jobs
         }
+        first = futures[structures[0]]
+        done, _ = wait(list(futures.values()), return_when=FIRST_COMPLETED)
+        if headline_done is not None and first in done and len(done) < len(futures):
+            headline_done(first.result()[0])
         return {s_: future.result() for s_, future in futures.items()}
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 from .reference import DESCRIPTOR_LABELS, DESCRIPTORS, PaperReference, paper_reference
 from .study import PROTOCOL_METHOD, REGRESSION_METHODS, StudyResults
 
-__all__ = ["write_report", "build_summary", "METHOD_LABELS", "FIGURES"]
+__all__ = ["write_report", "write_figures", "build_summary", "METHOD_LABELS", "FIGURES"]
 
 METHOD_LABELS: dict[str, str] = {
     "ii_supervised": "Info. imbalance (supervised)",
@@ -1030,9 +1030,33 @@ def _fig_relaxation(relaxation: Mapping, tau: float | None, path: Path) -> None:
     plt.close(fig)
 
 
+def write_figures(results: StudyResults, out_dir: str | os.PathLike,
+                  relaxation: Mapping | None = None,
+                  tau_alpha_sweeps: float | None = None) -> None:
+    """Draw the headline figures (Figs. 4-7 beside the paper's, and with ``relaxation``
+    the F_s curves behind tau_alpha) into ``out_dir/figures``.
+
+    :func:`write_report` calls it unless told the figures are drawn already
+    (``figures=False``): ``skii-glass reproduce`` draws them while the inherent
+    structures' analyses still run.
+    """
+    fig = Path(out_dir) / "figures"
+    fig.mkdir(parents=True, exist_ok=True)
+    ref = paper_reference()
+    paper = _paper_frame(ref)
+    _fig4a(results.pearson_summary, paper, fig / FIGURES[0])
+    _fig4b(results.imbalances_summary, paper, fig / FIGURES[1])
+    _fig4cd(results.imbalances_summary, paper, fig / FIGURES[2])
+    _fig5(results.supervised_summary, ref, fig / FIGURES[3])
+    _fig6(results.unsupervised_summary, ref, fig / FIGURES[4])
+    _fig7(results.regression_summary, ref, fig / FIGURES[5])
+    if relaxation is not None:
+        _fig_relaxation(relaxation, tau_alpha_sweeps, fig / RELAXATION_FIGURE)
+
+
 def write_report(results: StudyResults, out_dir: str | os.PathLike,
                  metadata: Mapping | None = None, relaxation: Mapping | None = None,
-                 inherent: StudyResults | None = None) -> dict:
+                 inherent: StudyResults | None = None, figures: bool = True) -> dict:
     """Write figures, tables, ``report.md`` and ``summary.json`` into ``out_dir``.
 
     Parameters
@@ -1051,6 +1075,9 @@ def write_report(results: StudyResults, out_dir: str | os.PathLike,
         The same study on descriptors of the inherent structures: its summary goes under
         ``summary["by_structure"]["inherent"]`` (same keys as the thermal headline), its
         tables under ``tables/inherent/``, and the report compares both.
+    figures : bool, default True
+        Draw the headline figures (:func:`write_figures`); False when they were drawn
+        already from the same ``results`` and ``relaxation``.
 
     Returns
     -------
@@ -1084,16 +1111,10 @@ def write_report(results: StudyResults, out_dir: str | os.PathLike,
     _comparison_table(results, ref).to_csv(cmp_path.with_suffix(".tmp"), index=False)
     os.replace(cmp_path.with_suffix(".tmp"), cmp_path)
 
-    paper = _paper_frame(ref)
     fig = out / "figures"
-    _fig4a(results.pearson_summary, paper, fig / FIGURES[0])
-    _fig4b(results.imbalances_summary, paper, fig / FIGURES[1])
-    _fig4cd(results.imbalances_summary, paper, fig / FIGURES[2])
-    _fig5(results.supervised_summary, ref, fig / FIGURES[3])
-    _fig6(results.unsupervised_summary, ref, fig / FIGURES[4])
-    _fig7(results.regression_summary, ref, fig / FIGURES[5])
+    if figures:
+        write_figures(results, out, relaxation, metadata.get("tau_alpha_sweeps"))
     if relaxation is not None:
-        _fig_relaxation(relaxation, metadata.get("tau_alpha_sweeps"), fig / RELAXATION_FIGURE)
         metadata["relaxation_figure"] = True
 
     if inherent is not None:
