@@ -236,7 +236,12 @@ def radix_order(d, order, tmp, keys, keys_tmp, count):
         count[:] = 0
         for m in range(n):
             count[((keys[m] >> shift) & 255) + 1] += 1
-        if count.max() == n:
+        # All keys share this byte: skip the pass (a loop, not count.max(), whose
+        # compilation alone took a second).
+        same = False
+        for b in range(257):
+            same |= count[b] == n
+        if same:
             continue
         for b in range(256):
             count[b + 1] += count[b]

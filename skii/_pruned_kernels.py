@@ -738,6 +738,10 @@ def pruned_forward_rows(
     hx = np.empty(n, dtype=np.int64)
     bs = np.zeros(2, dtype=np.int64)
     samp = np.empty(_SAMPLE_RANK)
+    # Non-literal True and 0 (k >= 1) for buffer_scan's flag and column: literals would
+    # compile a second version of it.
+    yes = k > 0
+    zero = k - k
     xi_c = np.empty(n_cand)
     best = np.empty(n_cand)
     arg = np.empty(n_cand, dtype=np.int64)
@@ -769,7 +773,8 @@ def pruned_forward_rows(
             sq_dist_row(st, i, d_s)
             d_s[i] = np.inf  # i is never its own neighbour
         tau = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
-        walked = False
+        # False, typed bool: a literal False would compile a second version of callees.
+        walked = n_sel < 0
         if k == 1 and n_cand > 0:
             scan_candidates_k1(bv, bi, hv, hx, bs, tau, cr, i, xi_c, best, arg, neq, done)
             q_rank[: bs[0]] = -1.0
@@ -797,7 +802,7 @@ def pruned_forward_rows(
                 cnt = -1
                 fallbacks[i] += 1
             else:
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, True, i, k, dv, di, top)
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, yes, i, k, dv, di, top)
             while cnt < 0 and not direct:
                 # The buffer ran out before the bound held: more rows into it.
                 fallbacks[i] += 1
@@ -806,7 +811,7 @@ def pruned_forward_rows(
                                                 hv, hx, bs)
                 if not ok:
                     break
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, True, i, k, dv, di, top)
+                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, yes, i, k, dv, di, top)
             if cnt >= 0:
                 s = select_neighbours(
                     dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
@@ -828,7 +833,7 @@ def pruned_forward_rows(
         if not record:
             continue
         # Delta(X_S -> y): the neighbours in S are the head of the buffer.
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, 0, False, i, k, dv, di, top)
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, zero, not yes, i, k, dv, di, top)
         if cnt >= 0:
             s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
         else:

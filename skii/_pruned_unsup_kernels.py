@@ -274,18 +274,19 @@ def _candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s
     walked)``): the pruned buffer scan, refilled as the supervised kernel does, or a full
     scan when its bound fails (counted in counts[i, 0]); with ``direct`` the full scan at
     once."""
+    yes = k > 0  # a non-literal True (see unsup_forward_rows)
     if direct:
         cnt = -1  # the shared walk ran out of buffer (as the supervised kernel)
         counts[i, 0] += 1
     else:
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, yes, i, k, dv, di, top)
     while cnt < 0 and not direct:
         counts[i, 0] += 1
         tau_b, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max,
                                           d_s, i, tau_b, top[k - 1], bv, bi, hv, hx, bs)
         if not ok:
             break
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, True, i, k, dv, di, top)
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, yes, i, k, dv, di, top)
     if cnt >= 0:
         s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
         return s, tau_b, walked
@@ -369,6 +370,10 @@ def unsup_forward_rows(
     hx = np.empty(n, dtype=np.int64)
     bs = np.zeros(2, dtype=np.int64)
     samp = np.empty(_SAMPLE_RANK)
+    # Non-literal True and 0 (k >= 1) for buffer_scan's flag and column: literals would
+    # compile a second version of it.
+    yes = k > 0
+    zero = k - k
     xi_c = np.empty(n_cand)
     best = np.empty(n_cand)
     arg = np.empty(n_cand, dtype=np.int64)
@@ -433,7 +438,8 @@ def unsup_forward_rows(
         d_s[i] = np.inf  # i is never its own neighbour
         p_s = s_pos[i] if n_sel == 1 else 0
         tau_b = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
-        walked = False
+        # False, typed bool: a literal False would compile a second version of callees.
+        walked = n_sel < 0
         if k == 1 and n_cand > 0:
             scan_candidates_k1(bv, bi, hv, hx, bs, tau_b, cr, i, xi_c, best, arg, neq, done)
         for c in range(n_cand):
@@ -485,7 +491,7 @@ def unsup_forward_rows(
         if not record:
             continue
         # Delta(X_S -> X): the neighbours in S are the head of the buffer.
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, 0, False, i, k, dv, di, top)
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, zero, not yes, i, k, dv, di, top)
         if cnt >= 0:
             s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
         else:
