@@ -180,7 +180,7 @@ SCALES: dict[str, Scale] = {
         name="quick", n_particles=400, n_configurations=4, n_trajectories=10, temperature=1.0,
         max_displacement=0.2, equilibration_sweeps=40000, melt_sweeps=500,
         tau_sweeps_guess=4000, n_tau_configurations=4,
-        cost="74 s cold (numba compiling), 45 s warm on 2 cores (T = 1.0: tau_alpha^CR ~ "
+        cost="76 s cold (numba compiling), 41 s warm on 2 cores (T = 1.0: tau_alpha^CR ~ "
              "1.4e3 sweeps; weak dynamic "
              "heterogeneity, so a smoke run of every stage, not the physics)",
     ),

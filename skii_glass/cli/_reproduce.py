@@ -30,7 +30,7 @@ Stages (each cached in OUT/cache; run the same command again to resume after a s
 Scales:
   quick   (default) N = 400, 4 configurations x 10 trajectories, T = 1.0, delta = 0.2,
           4e4 equilibration sweeps (~30 tau_alpha):
-          74 s on a first run (numba compiles its kernels), 45 s once they are cached
+          76 s on a first run (numba compiles its kernels), 41 s once they are cached
           (measured on 2 cores). T = 1.0 is far above the glass regime (weak dynamic
           heterogeneity), so this checks the machinery, not the physics.
   paper   the paper's size, N = 4000, 10 configurations x 30 trajectories, at the
@@ -44,9 +44,9 @@ Scales:
           on 2 shared cores.
   tiny    N = 128, 3 x 3, T = 2: seconds; for tests (numbers are meaningless).
   --from-bundled skips stages 1-3 and analyses the packaged dataset: no simulation;
-          119 s on a first run on 2 cores (numba compiling; thermal and inherent
+          87-90 s on a first run on 2 cores (numba compiling; thermal and inherent
           structures, 10 x 1290 particles; the leave-one-configuration-out selections
-          dominate; 67 s with --structure thermal, less with --max-d 5).
+          dominate; 61 s with --structure thermal, less with --max-d 5).
 """
 
 EPILOG = """\
