@@ -26,9 +26,11 @@ strided sample of the row, aiming at ``n_buf`` points): a min-heap, moved into a
 prefix only as deep as some scan goes. A candidate scans it in increasing ``d_S`` and stops
 at the first ``d_S > t``, t the current k-th smallest ``d`` seen: every unscanned point has
 ``d >= d_S > t``, so it is neither a neighbour nor tied with the k-th (``>``, not ``>=``,
-keeps every tie at t). When the buffer runs out first and ``tau < t``, the bound says
-nothing: the buffer grows to every ``d_S <= 2 t`` and the scan restarts, or, once it would
-hold more than N / 8 points, that (row, candidate) takes a full O(N) scan. Every ``d`` is
+keeps every tie at t). With k = 1 one walk serves every candidate at once
+(:func:`scan_candidates_k1`). When the buffer runs out first and ``tau < t``, the bound
+says nothing: with k = 1 that (row, candidate) takes a full O(N) scan; with k >= 2 the
+buffer grows to every ``d_S <= 2 t`` and the scan restarts, or, once it would hold more
+than N / 8 points, the full scan. Every ``d`` is
 computed exactly as the brute-force kernel computes it (``d_S[m] + u * u``), so the
 decisions are identical.
 

@@ -28,13 +28,12 @@ the brute-force kernel computes it (``d_S[m] + u * u``).
   full-X ranks: the same for every step, so looked up in ``R``.
 * Delta(X -> X_S+j) needs, for each of i's fixed full-X neighbours t, the rank of t in
   S + j: the number of m with ``d(m) < tau = d(t)`` (and ``== tau``). Only points with
-  ``d_S(m) <= tau`` can count; when every point outside the buffer has ``d_S > tau``
-  (the buffer's last ``d_S`` is above tau, or the buffer holds every point up to a
-  threshold >= tau) and that prefix is short (its loads are gathered, ~5x the cost of a
-  contiguous vectorised pass), the prefix is scanned, else one full pass counts over all
-  m. Early steps have large ranks (the full-X neighbours of i are far in a small S), so
-  on unstructured data most backward ranks take the full pass; it is still one pass per
-  (row, candidate) instead of the brute force's three to four.
+  ``d_S(m) <= tau`` can count; for the candidates whose tau the buffer covers (every
+  point outside it has ``d_S > tau``) within a prefix of at most N / 5 points, one walk
+  down that prefix counts for all of them at once (:func:`count_prefix`); the others take
+  one full pass each. Early steps have large ranks (the full-X neighbours of i are far in
+  a small S), so on unstructured data most backward ranks take the full pass; it is still
+  one pass per (row, candidate) instead of the brute force's three to four.
 * |S| = 0: every candidate space is one-dimensional; neighbours by walking outward in the
   sorted column (a block of more than ``_TIED_MAX`` tied rows: one scan of the column),
   ranks by binary search (:func:`skii._pruned_kernels.rank_sorted`).
