@@ -472,6 +472,14 @@ def buffer_scan(bv, bi, hv, hx, bs, tau, xr, c, use_c, i, k, dv, di, top):
 
 
 @njit(cache=True)
+def shared_scan_scratch(n_cand):
+    """Scratch of :func:`scan_candidates_k1` for ``n_cand`` candidates: ``(xi, best, arg,
+    neq, done)``."""
+    return (np.empty(n_cand), np.empty(n_cand), np.empty(n_cand, dtype=np.int64),
+            np.empty(n_cand, dtype=np.int64), np.zeros(n_cand, dtype=np.bool_))
+
+
+@njit(cache=True)
 def scan_candidates_k1(bv, bi, hv, hx, bs, tau, xr, i, xi, best, arg, neq, done):
     """Row i's nearest neighbour in S + c for every candidate c at once (k = 1): one walk
     down the buffer in increasing ``d_S``, each point updating every candidate from its
@@ -555,6 +563,48 @@ def buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, i, tau
     new_tau = 2.0 * t
     buffer_grow(d_s, i, tau, new_tau, hv, hx, bs)
     return new_tau, walked, bs[0] + bs[1] <= d_s.shape[0] // _WIDE
+
+
+@njit(cache=True)
+def candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, d_s, have_ds,
+                         d, i, tau, cr, c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv,
+                         di, top, idx, w, tied, direct):
+    """Row i's k nearest neighbours in S + c (column c: ``cr[:, c]`` = ``xc``) into idx, w,
+    for both pruned kernels: the buffer scan, the buffer refilled (:func:`buffer_refill`)
+    while its bound fails, else (or at once, with ``direct``) a full scan, exactly as the
+    brute-force kernel; ``d_s`` is computed from ``st`` first if ``have_ds`` is false.
+
+    Returns ``(s, tau, walked, have_ds, fails)``, fails = refills plus full scans.
+    """
+    yes = k > 0  # a non-literal True (see pruned_forward_rows)
+    fails = 0
+    if direct:
+        cnt = -1
+        fails += 1
+    else:
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, yes, i, k, dv, di, top)
+    while cnt < 0 and not direct:
+        # The buffer ran out before the bound held: more rows into it.
+        fails += 1
+        tau, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max,
+                                        d_s, i, tau, top[k - 1], bv, bi, hv, hx, bs)
+        if not ok:
+            break
+        cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, yes, i, k, dv, di, top)
+    if cnt >= 0:
+        s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+        return s, tau, walked, have_ds, fails
+    if not have_ds:
+        sq_dist_row(st, i, d_s)
+        d_s[i] = np.inf
+        have_ds = True
+    n = d_s.shape[0]
+    xci = xc[i]
+    for m in range(n):
+        u = xc[m] - xci
+        d[m] = d_s[m] + u * u
+    s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
+    return s, tau, walked, have_ds, fails
 
 
 @njit(cache=True)
@@ -744,11 +794,7 @@ def pruned_forward_rows(
     # compile a second version of it.
     yes = k > 0
     zero = k - k
-    xi_c = np.empty(n_cand)
-    best = np.empty(n_cand)
-    arg = np.empty(n_cand, dtype=np.int64)
-    neq = np.empty(n_cand, dtype=np.int64)
-    done = np.zeros(n_cand, dtype=np.bool_)
+    xi_c, best, arg, neq, done = shared_scan_scratch(n_cand)
     q_rank = np.empty(n)
     for i in range(lo, hi):
         p_y = y_pos[i]
@@ -795,40 +841,16 @@ def pruned_forward_rows(
                     q_rank[q] = r
                 fwd[i, c] = r
                 continue
-            xc = ct[c]
             # With k = 1 a candidate the shared walk ran out of buffer for takes a full scan
             # at once: cheaper than growing the buffer for it and scanning again (a step at
             # N = 4000, 1 thread: 88 against 64 ms at |S| = 8, 145 against 112 at |S| = 1).
             direct = k == 1 and not done[c]
-            if direct:
-                cnt = -1
-                fallbacks[i] += 1
-            else:
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, yes, i, k, dv, di, top)
-            while cnt < 0 and not direct:
-                # The buffer ran out before the bound held: more rows into it.
-                fallbacks[i] += 1
-                tau, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf,
-                                                n_buf_max, d_s, i, tau, top[k - 1], bv, bi,
-                                                hv, hx, bs)
-                if not ok:
-                    break
-                cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, c, yes, i, k, dv, di, top)
-            if cnt >= 0:
-                s = select_neighbours(
-                    dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied
-                )
-            else:
-                # The bound failed: full scan, exactly as the brute-force kernel.
-                if not have_ds:
-                    sq_dist_row(st, i, d_s)
-                    d_s[i] = np.inf
-                    have_ds = True
-                xci = xc[i]
-                for m in range(n):
-                    u = xc[m] - xci
-                    d[m] = d_s[m] + u * u
-                s = neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied)
+            s, tau, walked, have_ds, fails = candidate_neighbours(
+                n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, d_s, have_ds, d, i, tau,
+                cr, c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
+                tied, direct,
+            )
+            fallbacks[i] += fails
             tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
                                    memo_m, memo_r, yrow, ystate, dv, di)
             fwd[i, c] = tot / k

@@ -58,13 +58,14 @@ from ._kernels import (
 )
 from ._pruned_kernels import (
     _SAMPLE_RANK,
-    buffer_refill,
     buffer_scan,
+    candidate_neighbours,
     cover_prefix,
     rank_sorted,
     row_buffer,
     scan_candidates_k1,
     select_neighbours,
+    shared_scan_scratch,
     walk_sorted,
 )
 
@@ -265,39 +266,6 @@ def count_prefix(bv, bi, n_pre, xr, xi, tau, less, eq):
             eq[c] += v == tau[c]
 
 
-@njit(cache=True)
-def _candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b,
-                          cr, c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top,
-                          idx, w, tied, counts, direct):
-    """Row i's k nearest neighbours in S + c (into idx, w; returns ``(s, tau_b,
-    walked)``): the pruned buffer scan, refilled as the supervised kernel does, or a full
-    scan when its bound fails (counted in counts[i, 0]); with ``direct`` the full scan at
-    once."""
-    yes = k > 0  # a non-literal True (see unsup_forward_rows)
-    if direct:
-        cnt = -1  # the shared walk ran out of buffer (as the supervised kernel)
-        counts[i, 0] += 1
-    else:
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, yes, i, k, dv, di, top)
-    while cnt < 0 and not direct:
-        counts[i, 0] += 1
-        tau_b, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max,
-                                          d_s, i, tau_b, top[k - 1], bv, bi, hv, hx, bs)
-        if not ok:
-            break
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau_b, cr, c, yes, i, k, dv, di, top)
-    if cnt >= 0:
-        s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-        return s, tau_b, walked
-    # The bound failed: full scan, exactly as the brute-force kernel.
-    n = d_s.shape[0]
-    xci = xc[i]
-    for m in range(n):
-        u = xc[m] - xci
-        d[m] = d_s[m] + u * u
-    return neighbours(d, i, k, tie_random, prio_s, idx, w, top, tied), tau_b, walked
-
-
 @njit(nogil=True, cache=True, error_model="numpy")
 def unsup_forward_rows(
     lo,
@@ -373,11 +341,7 @@ def unsup_forward_rows(
     # compile a second version of it.
     yes = k > 0
     zero = k - k
-    xi_c = np.empty(n_cand)
-    best = np.empty(n_cand)
-    arg = np.empty(n_cand, dtype=np.int64)
-    neq = np.empty(n_cand, dtype=np.int64)
-    done = np.zeros(n_cand, dtype=np.bool_)
+    xi_c, best, arg, neq, done = shared_scan_scratch(n_cand)
     tau_c = np.empty(n_cand)
     tot_c = np.empty(n_cand)
     cov_c = np.zeros(n_cand, dtype=np.bool_)
@@ -449,11 +413,13 @@ def unsup_forward_rows(
                 idx[0] = bi[arg[c]]
                 w[0] = 1.0
             else:
-                s, tau_b, walked = _candidate_neighbours(
-                    n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, d, i, tau_b, cr,
-                    c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,
-                    tied, counts, k == 1 and not done[c],
+                direct = k == 1 and not done[c]  # (as the supervised kernel)
+                s, tau_b, walked, _, fails = candidate_neighbours(
+                    n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, d_s, yes, d, i,
+                    tau_b, cr, c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di,
+                    top, idx, w, tied, direct,
                 )
+                counts[i, 0] += fails
             tot = 0.0
             for q in range(s):
                 tot += w[q] * _full_rank(
