@@ -1,17 +1,11 @@
-"""numba k-d trees for the steps of the pruned supervised path at small |S| (exact).
+"""numba k-d trees for the pruned supervised path at small |S| (exact).
 
 Which kernel serves which case
 ------------------------------
-Where :func:`skii._pruned_path._use_tree` says so (the measured crossover: |S| <= 2 and
-N >= 3000, and the recorded row after the last step at |S| = 3), 1-D target, any k >= 1,
-average or random ties, per group:
+Where :func:`skii._pruned_path._use_tree` says so (the measured crossover: the first step
+at N >= 3000, and the recorded row of |S| = 2 or 3 when no candidate is left to the
+buffer kernel), 1-D target, any k >= 1, average or random ties, per group:
 
-* ``tree_forward_rows`` (1 <= |S|): the same row contributions to Delta(X_S+j -> y) as
-  :func:`skii._pruned_kernels.pruned_forward_rows` and
-  :func:`skii._kernels.greedy_candidate_rows`, from one tree per candidate j on the
-  |S| + 1 columns of S + j and an exact k-nearest search in it for every row. The buffer
-  of smallest d_S costs O(N |S|) per row to fill and its scans grow with N (~sqrt(N)
-  points at |S| = 1); a query visits a few leaves, and never falls back.
 * ``tree_record_rows`` (2 <= |S|): the recorded Delta(X_S -> y) and Delta(y -> X_S) of S
   itself, as :func:`skii._kernels.imbalance_rows`, from one tree on S: k-nearest
   searches, and the ranks in S by range counts (beyond two columns, from a d_S row).
@@ -19,23 +13,26 @@ average or random ties, per group:
   :func:`skii._pruned_kernels.pruned_forward_rows`, parallel over candidates with the rows
   in sorted order (cache-friendly).
 
+The candidates of |S| = 1 and 2 go to cell grids (:mod:`skii._grid_kernels`), whose
+queries cost a few array lookups where a tree's walk down and up costs several times more.
+
 Why it is exact
 ---------------
-The tree only proposes. Every distance is computed as the brute-force kernel computes it,
-``((0 + u_s1^2) + u_s2^2 + ...) + u_j^2`` with ``u = x_m - x_i``, the selected columns in
-feature-index order and the candidate last (``d_S[m] + u * u``). A node is skipped only
-when the lower bound of its bounding box exceeds the current k-th distance t (``>``: every
-point tied at t is seen). The bound is the same sum with each ``u`` replaced by the gap to
-the box (0 inside it); rounding is monotone, so the computed bound never exceeds the
-computed distance of a point in the box. Every point with a distance <= the final t is
-therefore scanned, and :func:`skii._pruned_kernels.select_neighbours` picks the same
-neighbours, weights and order as the brute force. A range count adds a whole node as
-"closer" only when the same sum over the far corner of its box is below t, and otherwise
-compares point by point. Ranks in the 1-D target decide on the computed
-``(y_m - y_i)**2``, as :func:`skii._pruned_kernels.rank_sorted`.
+The tree only proposes. Every distance is computed as the brute-force kernel computes
+it, ``(0 + u_s1^2) + u_s2^2 + ...`` with ``u = x_m - x_i``, the selected columns in
+feature-index order. A node is skipped only when the lower bound of its bounding box
+exceeds the current k-th distance t (``>``: every point tied at t is seen). The bound is
+the same sum with each ``u`` replaced by the gap to the box (0 inside it); rounding is
+monotone, so the computed bound never exceeds the computed distance of a point in the
+box. Every point with a distance <= the final t is therefore scanned, and
+:func:`skii._pruned_kernels.select_neighbours` picks the same neighbours, weights and
+order as the brute force. A range count adds a whole node as "closer" only when the same
+sum over the far corner of its box is below t, and otherwise compares point by point.
+Ranks in the 1-D target decide on the computed ``(y_m - y_i)**2``, as
+:func:`skii._pruned_kernels.rank_sorted`.
 
-Memory: O(N |S|) per tree (one per thread at a time), O(N) scratch per thread, and the
-(n_cand, N) contributions (the caller's output, transposed).
+Memory: O(N |S|) for the tree, O(N) scratch per thread, and with |S| = 0 the (n_cand, N)
+contributions (the caller's output, transposed).
 """
 
 from __future__ import annotations
@@ -253,58 +250,6 @@ def knn_candidates(tree, p, leaf, k, q, top, dv, di, stack_v, stack_b):
     return cnt
 
 
-@njit(parallel=True, cache=True)
-def tree_forward_rows(st, ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf, fwd):
-    """fwd[i, c]: contribution of row i to Delta(S + c -> y), 1-D target, as
-    :func:`skii._kernels.greedy_candidate_rows` (st: (n_selected, n) the subset in
-    feature-index order, ct: (n_cand, n) the candidates; ``ys``, ``y_order``, ``y_pos`` the
-    sorted target, its rows and the sorted position of each row).
-
-    Parallel over candidates (one tree per candidate and thread, one barrier per step: a
-    barrier per candidate costs a scheduler slice each on a loaded machine).
-    """
-    n_sel, n = st.shape
-    n_cand = ct.shape[0]
-    dims = n_sel + 1
-    depth = _levels(n, leaf) + 1
-    # Written per candidate row and transposed at the end: scattered writes into fwd[i, c]
-    # cost a cache miss each.
-    fwd_t = np.empty((n_cand, n))
-    for c in prange(n_cand):
-        pts = np.empty((dims, n))
-        pts[:n_sel] = st
-        pts[n_sel] = ct[c]  # the candidate last, as d_S + u * u
-        tree = build_tree(pts, leaf)
-        perm = tree[0]
-        dv = np.empty(n)
-        di = np.empty(n, dtype=np.int64)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        tied = np.empty(n, dtype=np.int64)
-        top = np.empty(k)
-        stack_v = np.empty(2 * depth + 2, dtype=np.int64)
-        stack_b = np.empty(2 * depth + 2)
-        q = np.empty(dims)
-        lf = tree[6]
-        # Rows in tree order: consecutive queries touch neighbouring leaves.
-        for p in range(n):
-            i = perm[p]
-            while tree[3][lf] <= p:
-                lf += 1  # leaves are consecutive in position order
-            cnt = knn_candidates(tree, p, lf, k, q, top, dv, di, stack_v, stack_b)
-            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-            p_y = y_pos[i]
-            tot = 0.0
-            for e in range(s):
-                m = idx[e]
-                u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
-            fwd_t[c, i] = tot / k
-    for i in range(n):
-        for c in range(n_cand):
-            fwd[i, c] = fwd_t[c, i]
-
-
 @njit(cache=True)
 def _box_far(lo, hi, v, q):
     """Upper bound of the distances from q to the points in node v's box (same order and
@@ -432,13 +377,14 @@ def tree_record_rows(st, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf
 
 
 @njit(parallel=True, cache=True)
-def sorted_forward_rows(cs, c_order, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, fwd):
-    """The first step (|S| = 0) of :func:`tree_forward_rows`, where a sorted column is the
-    one-dimensional tree: fwd[i, c] as :func:`skii._pruned_kernels.pruned_forward_rows`
-    gives it (the same walks, neighbours and ranks), but parallel over candidates with the
-    rows in sorted order, so that each walk reads memory next to the previous one.
+def sorted_forward_rows(ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, fwd):
+    """The first step (|S| = 0), where a sorted column is the one-dimensional tree: fwd[i,
+    c], the contribution of row i to Delta(c -> y) (ct: (n_cand, n) the candidates), as
+    :func:`skii._pruned_kernels.pruned_forward_rows` gives it (the same walks,
+    neighbours and ranks), but parallel over candidates, each sorted on its thread, with
+    the rows in sorted order, so that each walk reads memory next to the previous one.
     """
-    n_cand, n = cs.shape
+    n_cand, n = ct.shape
     fwd_t = np.empty((n_cand, n))
     for c in prange(n_cand):
         dv = np.empty(n)
@@ -446,8 +392,9 @@ def sorted_forward_rows(cs, c_order, ys, y_order, y_pos, k, tie_random, prio_s, 
         idx = np.empty(n, dtype=np.int64)
         w = np.empty(n)
         tied = np.empty(n, dtype=np.int64)
-        xs = cs[c]
-        order = c_order[c]
+        # Sorted here, in parallel: numpy's sort of 60 columns was a third of the step.
+        order = np.argsort(ct[c], kind="mergesort")
+        xs = ct[c][order]
         for p in range(n):
             i = order[p]
             cnt = _walk_sorted(xs, order, p, k, True, dv, di)

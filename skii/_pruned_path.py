@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import _kdtree_kernels, _pruned_kernels
+from . import _grid_kernels, _kdtree_kernels, _pruned_kernels
 from ._parallel import run_row_chunks
 
 
@@ -36,30 +36,38 @@ def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
     return small, small
 
 
-def _use_tree(n: int, k: int, n_selected: int, n_cand: int) -> bool:
-    """Whether a step with ``n_selected`` columns searches its candidates in k-d trees on
-    S + j (:func:`skii._kdtree_kernels.tree_forward_rows`, and the recorded row in a tree
-    on S, :func:`skii._kdtree_kernels.tree_record_rows`) rather than through the buffer of
-    smallest d_S; with |S| = 0, the walks parallel over candidates in sorted order
-    (:func:`skii._kdtree_kernels.sorted_forward_rows`).
+def _use_grid(n: int, k: int, n_selected: int) -> bool:
+    """Whether a forward step with ``n_selected`` columns searches its candidates in cell
+    grids on S + j (:func:`skii._grid_kernels.grid_forward_rows`) rather than through the
+    buffer of smallest d_S (:func:`skii._pruned_kernels.pruned_forward_rows`).
 
-    Measured on the bench data (k = 1, noisy shared machine):
-
-    * CPU time of one step, 1 thread, tree / buffer, before the buffer's shared scan over
-      all candidates (:func:`skii._pruned_kernels.scan_candidates_k1`): |S| = 0: 0.07 /
-      0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000; |S| = 3: 0.35 / 0.21 s at N = 4000,
-      0.82 / 0.72 s at N = 8000, 1.6 / 1.8 s at N = 16000. The recorded row alone (the
-      pass after the last step), |S| = 3: 0.19 / 0.65 s at N = 16000.
-    * With the shared scan, 96 k buffers and a full scan for what the shared walk leaves
-      unproven, wall time of one step on 2 threads, tree / buffer: |S| = 1: 205 / 179 ms
-      at N = 6000, 256 / 303 ms at N = 8000; |S| = 2: 302 / 236 and 371 / 461 ms.
-
-    A buffer scan grows with N (~sqrt(N) points at |S| = 1, O(N) fallbacks at |S| = 2), a
-    tree query does not; from three columns on the query visits too many leaves.
+    Wall time of one step of the bench data (59 / 58 candidates, k = 1, 2 threads, best
+    of 5), grid / buffer: |S| = 1: 35 / 26 ms at N = 2000, 59 / 71 at 4000, 125 / 199 at
+    8000, 283 / 649 at 16000; |S| = 2: 46 / 27, 89 / 75, 190 / 377, 393 / 1322 ms. A
+    buffer's scans grow with N (~sqrt(N) points at |S| = 1, O(N) fallbacks at |S| = 2),
+    a grid query does not; from three columns on the rings hold too many cells.
     """
-    if n_selected == 0 or (n_cand == 0 and n_selected == 3):
+    if n_selected == 1:
         return n >= 3000
-    return n >= 7000 and n_selected <= 2
+    return n_selected == 2 and n >= 6000
+
+
+def _use_tree(n: int, k: int, n_selected: int, n_cand: int, grid: bool) -> bool:
+    """Whether the step's own search (for |S| = 0, the forward walks; else the recorded
+    row, ``grid`` saying whether the candidates went to cell grids) uses
+    :mod:`skii._kdtree_kernels` rather than the buffer kernel: with |S| = 0 the walks in
+    sorted order, parallel over candidates (:func:`skii._kdtree_kernels.sorted_forward_rows`);
+    with |S| = 2 or 3 and no candidates left to the buffer, the recorded row in a tree on S
+    (:func:`skii._kdtree_kernels.tree_record_rows`).
+
+    Measured on the bench data (k = 1, noisy shared machine), CPU time of one step, 1
+    thread, tree / buffer: |S| = 0: 0.07 / 0.14 s at N = 4000, 0.32 / 0.60 s at N = 16000;
+    the recorded row alone (the pass after the last step), |S| = 3: 0.19 / 0.65 s at N =
+    16000.
+    """
+    if n_selected == 0:
+        return n >= 3000
+    return (grid or n_cand == 0) and n_selected in (2, 3) and n >= 3000
 
 
 def sorted_columns(at: np.ndarray):
@@ -78,17 +86,17 @@ def prepare_group(y: np.ndarray):
     return ys[0], yo[0], yp[0]
 
 
-def step_arrays(xg, selected, cand):
+def step_arrays(xg, selected, cand, sort_cand=True):
     """The kernels' inputs for one step of one group: the selected columns ``st`` (in
     feature-index order) and the candidates ``ct``, transposed, and the candidates
-    row-major ``cr`` (for the buffer scans); with |S| = 0 the sorted
+    row-major ``cr`` (for the buffer scans); with |S| = 0 (and ``sort_cand``) the sorted
     candidate columns, with |S| = 1 the sorted selected column (else empty placeholders
     of the same types, so that numba compiles one version)."""
     n = xg.shape[0]
     st = np.ascontiguousarray(xg[:, sorted(selected)].T)
     cr = np.ascontiguousarray(xg[:, list(cand)])
     ct = np.ascontiguousarray(cr.T)
-    if len(selected) == 0:
+    if len(selected) == 0 and sort_cand:
         c_sorted = sorted_columns(ct)
     else:
         c_sorted = (np.empty((0, n)), np.empty((0, n), dtype=np.int64),
@@ -98,6 +106,24 @@ def step_arrays(xg, selected, cand):
     else:
         s_sorted = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64))
     return st, ct, cr, c_sorted, s_sorted
+
+
+def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd):
+    """fwd[i, c] of every candidate from cell grids on S + c (|S| = 1 or 2), the candidates
+    on threads."""
+    n_sel, n = st.shape
+    g = _grid_kernels.grid_size(n, n_sel + 1)
+    s_edges = np.empty((n_sel, g + 1))
+    s_cells = np.empty((n_sel, n), dtype=np.int64)
+    s_sizes = np.empty(n_sel, dtype=np.int64)
+    for f in range(n_sel):
+        s_sizes[f], s_cells[f] = _grid_kernels.axis_cells(st[f], g, s_edges[f])
+    fwd_t = np.empty((ct.shape[0], n))
+    run_row_chunks(
+        _grid_kernels.grid_forward_rows, ct.shape[0], st, s_cells, s_edges, s_sizes, ct,
+        *ysorted, k, tie_random, ps, pt, g, fwd_t,
+    )  # fmt: skip
+    fwd[:] = fwd_t.T  # row-major, as the brute force sums it
 
 
 def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
@@ -111,32 +137,32 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
 
     n_chunks = 4 * numba.get_num_threads()  # the tree kernels' prange split, in this worker
     n = xg.shape[0]
-    st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand)
-    record = record and len(selected) > 0
-    fwd = np.empty((n, ct.shape[0]))
+    n_sel, n_cand = len(selected), len(cand)
+    grid = n_cand > 0 and _use_grid(n, k, n_sel)
+    tree = _use_tree(n, k, n_sel, n_cand, grid)
+    st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand, not tree)
+    record = record and n_sel > 0
+    fwd = np.empty((n, n_cand))
     rec_st = np.empty(n)
     rec_ts = np.empty(n)
-    fallbacks = np.empty(n, dtype=np.int64)
     ys, yo, yp = ysorted
-    tree = _use_tree(n, k, len(selected), ct.shape[0])
-    if tree:
-        # Small |S|: k-d trees (exact, no fallback); the recorded row too once |S| >= 2.
-        leaf = _kdtree_kernels._LEAF
-        if len(selected) == 0:
-            _kdtree_kernels.sorted_forward_rows(cs, co, ys, yo, yp, k, tie_random, ps, pt, fwd)
-        else:
-            _kdtree_kernels.tree_forward_rows(st, ct, ys, yo, yp, k, tie_random, ps, pt, leaf, fwd)
-    if tree and len(selected) >= 2:
-        fallbacks[:] = 0
+    if grid:
+        _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd)
+    elif tree and n_sel == 0:
+        _kdtree_kernels.sorted_forward_rows(ct, ys, yo, yp, k, tie_random, ps, pt, fwd)
+    fallbacks = np.zeros(n, dtype=np.int64)
+    if tree and n_sel > 0:
         if record:
             _kdtree_kernels.tree_record_rows(
-                st, ys, yo, yp, k, tie_random, ps, pt, leaf, n_chunks, rec_st, rec_ts
-            )
-    else:
+                st, ys, yo, yp, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks, rec_st,
+                rec_ts,
+            )  # fmt: skip
+    elif not (tree or grid) or record:
+        # The buffer kernel: the candidates (unless searched above) and the recorded row.
         run_row_chunks(
-            _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree else ct, cr, cs, co, cp, ss,
-            so, sp, ys, yo, yp, k, tie_random, ps, pt, *_buffer_sizes(n, k, len(selected)),
-            record, fwd, rec_st, rec_ts, fallbacks,
+            _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree or grid else ct, cr, cs,
+            co, cp, ss, so, sp, ys, yo, yp, k, tie_random, ps, pt,
+            *_buffer_sizes(n, k, n_sel), record, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)

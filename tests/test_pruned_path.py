@@ -40,11 +40,15 @@ def _tiny_buffers(monkeypatch, small, large):
     )
 
 
-def _force_tree(monkeypatch, max_selected=3, leaf=2):
-    """k-d trees for every step with up to max_selected columns (and the recorded rows),
-    tiny leaves so that even small trees have several levels."""
+def _force_tree(monkeypatch, leaf=2):
+    """Cell grids for the candidates of |S| = 1 and 2, sorted walks for the first step and
+    k-d trees for the recorded rows of |S| = 2 and 3, at every size; tiny leaves so that
+    even small trees have several levels."""
+    monkeypatch.setattr(_pruned_path, "_use_grid", lambda n, k, n_sel: n_sel in (1, 2))
     monkeypatch.setattr(
-        _pruned_path, "_use_tree", lambda n, k, n_sel, n_cand: n_sel <= max_selected
+        _pruned_path,
+        "_use_tree",
+        lambda n, k, n_sel, n_cand, grid: n_sel == 0 or (n_sel in (2, 3) and (grid or n_cand == 0)),
     )
     monkeypatch.setattr(_kdtree_kernels, "_LEAF", leaf)
 
@@ -296,11 +300,14 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
     _assert_same_path(got, want)
 
 
-def test_default_crossover_uses_trees_and_matches_brute_force(monkeypatch):
+def test_default_crossover_uses_grids_and_trees_and_matches_brute_force(monkeypatch):
     rng = np.random.default_rng(4)
     n = 7000
-    assert _pruned_path._use_tree(n, 1, 2, 3) and not _pruned_path._use_tree(n, 1, 3, 3)
-    assert _pruned_path._use_tree(3000, 1, 0, 3) and not _pruned_path._use_tree(6999, 1, 2, 3)
+    use_grid, use_tree = _pruned_path._use_grid, _pruned_path._use_tree
+    assert use_grid(n, 1, 1) and use_grid(n, 1, 2) and not use_grid(n, 1, 3)
+    assert use_grid(3000, 1, 1) and not use_grid(5999, 1, 2) and not use_grid(2999, 1, 1)
+    assert use_tree(3000, 1, 0, 3, False) and use_tree(n, 1, 2, 3, True)
+    assert use_tree(n, 1, 3, 0, False) and not use_tree(n, 1, 3, 3, False)
     x = rng.normal(size=(n, 5))
     x[:, 1] = np.round(x[:, 1], 1)
     y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2]
@@ -313,7 +320,7 @@ def test_tree_path_class_labels_and_integer_data(monkeypatch, rng, k):
     x = rng.integers(0, 3, size=(60, 4)).astype(float)
     labels = (x[:, 0] + x[:, 2] > 2).astype(float)  # two classes: heavy target ties
     want = _brute_path(monkeypatch, x, labels, n_neighbors=k)
-    _force_tree(monkeypatch, max_selected=4, leaf=3)
+    _force_tree(monkeypatch, leaf=3)
     _assert_same_path(imbalance_path(x, labels, n_neighbors=k), want)
 
 
@@ -324,7 +331,8 @@ def test_high_variance_candidate_defeats_pruning_and_falls_back(monkeypatch):
     x[:, 3] *= 1e4  # its neighbours in S + 3 are far away in S: the bound fails
     y = x[:, 0] + 0.1 * x[:, 1]
     _tiny_buffers(monkeypatch, 32, 64)  # the default long buffer would hold every row
-    monkeypatch.setattr(_pruned_path, "_use_tree", lambda n, k, n_sel, n_cand: False)  # buffer
+    monkeypatch.setattr(_pruned_path, "_use_grid", lambda n, k, n_sel: False)  # buffer
+    monkeypatch.setattr(_pruned_path, "_use_tree", lambda n, k, n_sel, n_cand, grid: False)
     ysorted = _pruned_path.prepare_group(y)
     z = np.zeros(n, dtype=np.int64)
     counts = []

@@ -1,0 +1,275 @@
+"""numba cell grids for the steps of the pruned supervised path with one or two selected
+columns (exact).
+
+Which kernel serves which case
+------------------------------
+``grid_forward_rows``: where :func:`skii._pruned_path._use_grid` says so (|S| = 1 and 2,
+the two- and three-dimensional candidate spaces S + j), 1-D target, any k >= 1, average or
+random ties, per group. It gives the same row contributions to Delta(X_S+j -> y) as
+:func:`skii._kernels.greedy_candidate_rows`: per candidate, the rows are binned into a grid
+of cells (edges at quantiles of each column, so that cells hold a few rows each whatever
+the marginals), and every row's k nearest are found by searching rings of cells outward
+from its own. A k-d tree (:mod:`skii._kdtree_kernels`) does the same with a walk down and
+up a tree per query; the grid's query is a few array lookups, several times cheaper in
+two and three dimensions (beyond, the rings hold too many cells).
+
+Why it is exact
+---------------
+The grid only proposes. Every distance is computed as the brute-force kernel computes
+it, ``((0 + u_s1^2) + u_s2^2) + u_j^2`` with ``u = x_m - x_i``, the selected columns in
+feature-index order and the candidate last. The search stops only when every unvisited
+row lies beyond a cell edge whose squared gap from the query exceeds the current k-th
+distance t (``>``: every point tied at t is seen). The point lies beyond that edge, so
+its own rounded squared difference on that axis is at least the rounded squared gap
+(rounding is monotone), and adding non-negative terms never decreases a sum: the bound
+never exceeds the computed distance of a point it excludes. Every point with a distance
+<= the final t is therefore scanned, and :func:`skii._pruned_kernels.select_neighbours`
+picks the same neighbours, weights and order as the brute force.
+
+Memory: O(N) per candidate being searched (one per thread at a time), the grid's cell
+offsets (about N cells in two dimensions, N / 2 in three) and the (n_cand, N)
+contributions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ._pruned_kernels import rank_fast, select_neighbours
+
+# Rows per cell aimed at, in two and three dimensions. Search time per query at N = 4000
+# (Gaussian columns, 1 thread), for 1 / 1.5 / 2 / 3 / 4 rows per cell: 2-D 177 / 187 /
+# 200 / 211 / 219 ns, 3-D 456 / 465 / 425 / 436 / 487 ns.
+_PER_CELL = {2: 1.0, 3: 2.0}
+
+
+def grid_size(n: int, dims: int) -> int:
+    """Cells per axis (at most) of a ``dims``-dimensional grid over n rows."""
+    return max(1, int(round((n / _PER_CELL[dims]) ** (1.0 / dims))))
+
+
+@njit(cache=True)
+def axis_cells(col, g, edges):
+    """Cut the axis of ``col`` into at most g cells: writes the cell edges to ``edges``
+    (g + 1,) and returns ``(n_cells, cells)``, the number of cells and the cell of every
+    value.
+
+    edges[0] = -inf and edges[n_cells] = inf; the interior edges are distinct quantiles of
+    a strided sample of the column (distinct, so that a column with few values gets few
+    cells and every gap to an edge other than a row's own lower edge is positive). Cell a
+    holds the values x with ``edges[a] <= x < edges[a + 1]``.
+    """
+    n = col.shape[0]
+    stride = max(1, n // (32 * g))
+    samp = np.sort(col[::stride])
+    ns = samp.shape[0]
+    edges[0] = -np.inf
+    n_cells = 1
+    for a in range(1, g):
+        v = samp[(a * ns) // g]
+        if v > edges[n_cells - 1]:
+            edges[n_cells] = v
+            n_cells += 1
+    edges[n_cells] = np.inf
+    inner = edges[1:n_cells]
+    cells = np.empty(n, dtype=np.int64)
+    for m in range(n):
+        cells[m] = np.searchsorted(inner, col[m], side="right")
+    return n_cells, cells
+
+
+@njit(cache=True)
+def build_grid(pts, cell_axes, sizes):
+    """Bin the columns of ``pts`` (dims, n) into a grid of ``sizes[f]`` cells on axis f
+    (``cell_axes`` (dims, n): each row's cell on each axis).
+
+    Returns ``(rows, tp, tc, start)``: rows[p], the row at grid position p (rows ordered by
+    cell, cells numbered row-major, so that the cells along the last axis are contiguous);
+    tp[p, f], its coordinates; tc[p, f], its cell on axis f; start[c]:start[c + 1], the
+    positions in cell c.
+    """
+    dims, n = pts.shape
+    n_cells = 1
+    for f in range(dims):
+        n_cells *= sizes[f]
+    cid = np.zeros(n, dtype=np.int64)
+    for f in range(dims):
+        for m in range(n):
+            cid[m] = cid[m] * sizes[f] + cell_axes[f, m]
+    start = np.zeros(n_cells + 1, dtype=np.int64)
+    for m in range(n):
+        start[cid[m] + 1] += 1
+    for c in range(n_cells):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    rows = np.empty(n, dtype=np.int64)
+    for m in range(n):
+        c = cid[m]
+        rows[fill[c]] = m
+        fill[c] += 1
+    tp = np.empty((n, dims))
+    tc = np.empty((n, dims), dtype=np.int64)
+    for p in range(n):
+        m = rows[p]
+        for f in range(dims):
+            tp[p, f] = pts[f, m]
+            tc[p, f] = cell_axes[f, m]
+    return rows, tp, tc, start
+
+
+@njit(cache=True, inline="always")
+def _scan_positions(rows, tp, s, e, p, q, k, top, dv, di, cnt):
+    """The points at grid positions s:e (p left out) at or below the current k-th
+    distance."""
+    dims = q.shape[0]
+    q0 = q[0]
+    q1 = q[1]
+    q2 = q[2] if dims == 3 else 0.0
+    for r in range(s, e):
+        if r == p:
+            continue
+        # ((0 + u0^2) + u1^2) [+ u2^2], written out (0 + x is x): a loop over the two
+        # or three axes cost ~3x more per point.
+        u = tp[r, 0] - q0
+        d = u * u
+        u = tp[r, 1] - q1
+        d += u * u
+        if dims == 3:
+            u = tp[r, 2] - q2
+            d += u * u
+        t = top[k - 1]
+        if d <= t:
+            dv[cnt] = d
+            di[cnt] = rows[r]
+            cnt += 1
+            if d < t:
+                j = k - 1
+                while j > 0 and top[j - 1] > d:
+                    top[j] = top[j - 1]
+                    j -= 1
+                top[j] = d
+    return cnt
+
+
+@njit(cache=True, inline="always")
+def _outside_bound(edges, sizes, cc, q, r):
+    """Lower bound of the distance from q to every row outside the block of cells within
+    r of cell cc on every axis (inf when the block covers the grid): such a row lies
+    beyond the block's edge on some axis f, by at least the gap from q to that edge."""
+    lb = np.inf
+    for f in range(q.shape[0]):
+        a = cc[f] - r
+        if a >= 1:
+            u = q[f] - edges[f, a]
+            lb = min(lb, u * u)
+        b = cc[f] + r + 1
+        if b <= sizes[f] - 1:
+            u = edges[f, b] - q[f]
+            lb = min(lb, u * u)
+    return lb
+
+
+@njit(cache=True, inline="always")
+def grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di):
+    """Every point (other than grid position p) whose distance from p may be <= the k-th
+    smallest, as :func:`skii._kdtree_kernels.knn_candidates`: the block of cells within
+    one of p's own on every axis, then rings of cells outward (2 or 3 axes), until every
+    unvisited row is provably farther.
+
+    Writes distances to ``dv`` and rows to ``di`` and returns how many; ``top[k - 1]`` is
+    then the exact k-th smallest distance. ``q`` and ``cc`` (size dims) are scratch.
+    """
+    dims = tp.shape[1]
+    for f in range(dims):
+        q[f] = tp[p, f]
+        cc[f] = tc[p, f]
+    for j in range(k):
+        top[j] = np.inf
+    last = dims - 1
+    g_last = sizes[last]
+    c = cc[last]
+    cnt = 0
+    r = 1
+    while True:
+        # Ring r (the whole block when r = 1): the cells along the last axis are
+        # contiguous, so a row of the ring's cells is one range of positions, or, inside
+        # the ring, its two end cells.
+        a_lo = max(0, cc[0] - r)
+        a_hi = min(sizes[0] - 1, cc[0] + r)
+        b_lo = 0
+        b_hi = 0
+        if dims == 3:
+            b_lo = max(0, cc[1] - r)
+            b_hi = min(sizes[1] - 1, cc[1] + r)
+        for a in range(a_lo, a_hi + 1):
+            for b in range(b_lo, b_hi + 1):
+                base = a * g_last if dims == 2 else (a * sizes[1] + b) * g_last
+                on_ring = r == 1 or abs(a - cc[0]) == r or (dims == 3 and abs(b - cc[1]) == r)
+                if on_ring:
+                    lo = max(0, c - r)
+                    hi = min(g_last - 1, c + r)
+                    cnt = _scan_positions(rows, tp, start[base + lo], start[base + hi + 1], p,
+                                          q, k, top, dv, di, cnt)  # fmt: skip
+                else:
+                    if c - r >= 0:
+                        cell = base + c - r
+                        cnt = _scan_positions(rows, tp, start[cell], start[cell + 1], p, q, k,
+                                              top, dv, di, cnt)  # fmt: skip
+                    if c + r < g_last:
+                        cell = base + c + r
+                        cnt = _scan_positions(rows, tp, start[cell], start[cell + 1], p, q, k,
+                                              top, dv, di, cnt)  # fmt: skip
+        lb = _outside_bound(edges, sizes, cc, q, r)
+        if lb > top[k - 1] or lb == np.inf:  # inf: the block covers the grid
+            return cnt
+        r += 1
+
+
+@njit(nogil=True, cache=True)
+def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order, y_pos, k,
+                      tie_random, prio_s, prio_t, g, fwd_t):  # fmt: skip
+    """fwd_t[c, i] for the candidates c_lo:c_hi: contribution of row i to Delta(S + c ->
+    y), 1-D target, as :func:`skii._kernels.greedy_candidate_rows` (the caller runs the
+    candidate ranges on threads, :func:`skii._parallel.run_row_chunks`).
+
+    st: (n_selected, n) the subset in feature-index order, with its cells ``s_cells``
+    (n_selected, n), edges ``s_edges`` (n_selected, g + 1) and cell counts ``s_sizes``
+    from :func:`axis_cells` (at most g cells per axis);
+    ct: (n_cand, n) the candidates; ``ys``, ``y_order``, ``y_pos`` the sorted target, its
+    rows and the sorted position of each row.
+    """
+    n_sel, n = st.shape
+    dims = n_sel + 1
+    pts = np.empty((dims, n))
+    pts[:n_sel] = st
+    axes = np.empty((dims, n), dtype=np.int64)
+    axes[:n_sel] = s_cells
+    edges = np.empty((dims, g + 1))
+    edges[:n_sel] = s_edges
+    sizes = np.empty(dims, dtype=np.int64)
+    sizes[:n_sel] = s_sizes
+    dv = np.empty(n)
+    di = np.empty(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    tied = np.empty(n, dtype=np.int64)
+    top = np.empty(k)
+    q = np.empty(dims)
+    cc = np.empty(dims, dtype=np.int64)
+    for c in range(c_lo, c_hi):
+        pts[n_sel] = ct[c]  # the candidate last, as d_S + u * u
+        sizes[n_sel], axes[n_sel] = axis_cells(ct[c], g, edges[n_sel])
+        rows, tp, tc, start = build_grid(pts, axes, sizes)
+        # Rows in grid order: consecutive queries search neighbouring cells.
+        for p in range(n):
+            i = rows[p]
+            cnt = grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di)
+            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+            p_y = y_pos[i]
+            tot = 0.0
+            for e in range(s):
+                m = idx[e]
+                u = ys[y_pos[m]] - ys[p_y]
+                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
+            fwd_t[c, i] = tot / k
