@@ -227,8 +227,8 @@ def grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di):
 
 
 @njit(nogil=True, cache=True)
-def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order, y_pos, k,
-                      tie_random, prio_s, prio_t, g, fwd_t):  # fmt: skip
+def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order, y_pos,
+                      y_start, k, tie_random, prio_s, prio_t, g, fwd_t):  # fmt: skip
     """fwd_t[c, i] for the candidates c_lo:c_hi: contribution of row i to Delta(S + c ->
     y), 1-D target, as :func:`skii._kernels.greedy_candidate_rows` (the caller runs the
     candidate ranges on threads, :func:`skii._parallel.run_row_chunks`).
@@ -271,5 +271,6 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order
             for e in range(s):
                 m = idx[e]
                 u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
+                tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
+                                        tie_random, prio_t)  # fmt: skip
             fwd_t[c, i] = tot / k

@@ -313,8 +313,8 @@ def tree_rank(tree, p, t, j, tie_random, prio, q, stack_v):
 
 
 @njit(parallel=True, cache=True)
-def tree_record_rows(st, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf, n_chunks,
-                     rec_st, rec_ts):  # fmt: skip
+def tree_record_rows(st, ys, y_order, y_pos, y_start, k, tie_random, prio_s, prio_t, leaf,
+                     n_chunks, rec_st, rec_ts):  # fmt: skip
     """rec_st[i], rec_ts[i]: contributions of row i to Delta(X_S -> y) and Delta(y -> X_S)
     (1-D target), as :func:`skii._kernels.imbalance_rows`, from one tree on X_S."""
     n_sel, n = st.shape
@@ -352,7 +352,8 @@ def tree_record_rows(st, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf
             for e in range(s):
                 m = idx[e]
                 u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
+                tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
+                                        tie_random, prio_t)  # fmt: skip
             rec_st[i] = tot / k
             # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
             cnt = _walk_sorted(ys, y_order, p_y, k, True, dv, di)
@@ -377,7 +378,7 @@ def tree_record_rows(st, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, leaf
 
 
 @njit(parallel=True, cache=True)
-def sorted_forward_rows(ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, fwd):
+def sorted_forward_rows(ct, ys, y_order, y_pos, y_start, k, tie_random, prio_s, prio_t, fwd):
     """The first step (|S| = 0), where a sorted column is the one-dimensional tree: fwd[i,
     c], the contribution of row i to Delta(c -> y) (ct: (n_cand, n) the candidates), as
     :func:`skii._pruned_kernels.pruned_forward_rows` gives it (the same walks,
@@ -404,7 +405,8 @@ def sorted_forward_rows(ct, ys, y_order, y_pos, k, tie_random, prio_s, prio_t, f
             for e in range(s):
                 m = idx[e]
                 u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, p_y, y_pos[m], u * u, m, tie_random, prio_t)
+                tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
+                                        tie_random, prio_t)  # fmt: skip
             fwd_t[c, i] = tot / k
     for i in range(n):
         for c in range(n_cand):

@@ -36,9 +36,11 @@ decisions are identical.
 
 One-dimensional spaces (the first step, |S| = 1, a 1-D target) need no distance row:
 neighbours come from walking outward from i in the sorted column (distances grow
-monotonically on each side, because rounding is monotone), and a rank from four binary
-searches, each deciding with the computed ``(x_m - x_i) ** 2``, the very value the
-definition compares (not ``x_i +- r``, which would round differently).
+monotonically on each side, because rounding is monotone), and a rank from the edges of
+the runs closer than and tied with j on both sides of i, found by searches (one started
+from a bucket of values near the edge, :func:`rank_fast`) that each decide with the
+computed ``(x_m - x_i) ** 2``, the very value the definition compares (not ``x_i +- r``,
+which would round differently): the bucket only says where to start.
 
 Memory: O(N) scratch per thread; the caller passes the sorted columns, O(N D).
 """
@@ -214,15 +216,80 @@ def _first_not(xs, xi, first, length, t, below):
 
 
 @njit(cache=True)
-def rank_fast(xs, order, p, pj, t, j, tie_random, prio):
+def value_buckets(xs, nb):
+    """Bucket index of a sorted column ``xs`` for :func:`rank_fast`: ``starts[b]``, the
+    first sorted position whose value falls in bucket b or above, for nb equal-width
+    buckets between xs[0] and xs[-1] (shape (nb + 1,))."""
+    n = xs.shape[0]
+    starts = np.zeros(nb + 1, dtype=np.int64)
+    span = xs[n - 1] - xs[0] if n > 0 else 0.0
+    scale = nb / span if span > 0 else 0.0
+    for q in range(n):
+        starts[_bucket(xs[q], xs[0], scale, nb) + 1] += 1
+    for b in range(nb):
+        starts[b + 1] += starts[b]
+    return starts
+
+
+@njit(cache=True, inline="always")
+def _bucket(v, x0, scale, nb):
+    """The bucket of value v (clamped to 0 .. nb - 1; 0 for a non-finite product)."""
+    f = (v - x0) * scale
+    if not f >= 0.0:
+        return 0
+    if f >= nb:
+        return nb - 1
+    return int(f)
+
+
+@njit(cache=True, inline="always")
+def _first_not_from(xs, xi, first, end, g, t, below):
+    """:func:`_first_not` over positions first:end, searched outward from a guess g:
+    galloping to bracket the edge, then the bisection. Exact whatever the guess (the
+    predicate holds on a prefix); cheap when the guess is near."""
+    g = min(max(g, first), end)
+    ok = False
+    if g < end:
+        u = xs[g] - xi
+        ok = (u * u < t) == below
+    if ok:
+        lo = g + 1
+        step = 1
+        while lo + step - 1 < end:
+            u = xs[lo + step - 1] - xi
+            if (u * u < t) != below:
+                break
+            lo += step
+            step *= 2
+        hi = min(end, lo + step - 1)
+        return _first_not(xs, xi, lo, hi - lo, t, below)
+    hi = g
+    step = 1
+    while hi - step >= first:
+        u = xs[hi - step] - xi
+        if (u * u < t) == below:
+            break
+        hi -= step
+        step *= 2
+    lo = max(first, hi - step + 1)
+    return _first_not(xs, xi, lo, hi - lo, t, below)
+
+
+@njit(cache=True)
+def rank_fast(xs, order, starts, p, pj, t, j, tie_random, prio):
     """rbar(i, j) in a one-dimensional space, i and j at sorted positions p and pj, with
     ``t = (xs[pj] - xs[p])**2``: the same counts as
     :func:`skii._pruned_kernels.rank_sorted`, decided on the same computed
     ``(x_m - x_i)**2``. On j's side of p the edge of ``{m : d(m) < t}`` is next to pj
-    (every position between p and pj has d <= t), so only the other side is bisected.
+    (every position between p and pj has d <= t); on the other side the search starts
+    at the bucket (``starts``, :func:`value_buckets`) of the mirror value of x_j, near
+    the edge: ~50 against ~90 ns for a full-side bisection at N = 4000.
     """
     n = xs.shape[0]
     xi = xs[p]
+    nb = starts.shape[0] - 1
+    span = xs[n - 1] - xs[0]
+    scale = nb / span if span > 0 else 0.0
     # Left of p the distance is non-increasing in the position, right of it non-decreasing.
     if pj < p:
         a_lt = pj + 1
@@ -230,9 +297,11 @@ def rank_fast(xs, order, p, pj, t, j, tie_random, prio):
             u = xs[a_lt] - xi
             if u * u >= t:  # tied with j: the run may go on
                 a_lt = _first_not(xs, xi, a_lt + 1, p - a_lt - 1, t, False)
-        b_lt = _first_not(xs, xi, p + 1, n - p - 1, t, True)
+        g = starts[_bucket(xi + (xi - xs[pj]), xs[0], scale, nb)]
+        b_lt = _first_not_from(xs, xi, p + 1, n, g, t, True)
     else:
-        a_lt = _first_not(xs, xi, 0, p, t, False)
+        g = starts[_bucket(xi - (xs[pj] - xi), xs[0], scale, nb)]
+        a_lt = _first_not_from(xs, xi, 0, p, g, t, False)
         b_lt = pj
         if pj - 1 > p:
             u = xs[pj - 1] - xi
@@ -683,8 +752,8 @@ def merge_walk(xs, order, p, dv, di):
 
 
 @njit(cache=True)
-def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, memo_m, memo_r,
-                     yrow, ystate, dv, di):
+def _ranks_in_target(ys, y_order, y_pos, y_start, p_i, idx, w, s, tie_random, prio_t, memo_m,
+                     memo_r, yrow, ystate, dv, di):
     """sum_q w[q] rbar_y(i, idx[q]) in the sorted 1-D target.
 
     Per row (``memo_m[:] = -1``, ``ystate = [0, 0, budget]`` at its start): a few ranks
@@ -714,7 +783,7 @@ def _ranks_in_target(ys, y_order, y_pos, p_i, idx, w, s, tie_random, prio_t, mem
                     tot += w[q2] * yrow[idx[q2]]
                 return tot
             u = ys[y_pos[m]] - yi
-            r = rank_fast(ys, y_order, p_i, y_pos[m], u * u, m, tie_random, prio_t)
+            r = rank_fast(ys, y_order, y_start, p_i, y_pos[m], u * u, m, tie_random, prio_t)
             memo_m[slot] = m
             memo_r[slot] = r
         tot += w[q] * r
@@ -737,6 +806,7 @@ def pruned_forward_rows(
     ys,
     y_order,
     y_pos,
+    y_start,
     k,
     tie_random,
     prio_s,
@@ -810,7 +880,7 @@ def pruned_forward_rows(
                 s = select_neighbours(
                     dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied
                 )
-                tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random,
+                tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random,
                                        prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                 fwd[i, c] = tot / k
             continue
@@ -836,7 +906,7 @@ def pruned_forward_rows(
                     idx[0] = bi[q]
                     w[0] = 1.0
                     # k (= 1), not a literal 1: no second compiled version.
-                    r = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, k, tie_random,
+                    r = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, k, tie_random,
                                          prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                     q_rank[q] = r
                 fwd[i, c] = r
@@ -851,7 +921,7 @@ def pruned_forward_rows(
                 tied, direct,
             )
             fallbacks[i] += fails
-            tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
+            tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random, prio_t,
                                    memo_m, memo_r, yrow, ystate, dv, di)
             fwd[i, c] = tot / k
         if not record:
@@ -867,7 +937,7 @@ def pruned_forward_rows(
                 d_s[i] = np.inf
                 have_ds = True
             s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
-        tot = _ranks_in_target(ys, y_order, y_pos, p_y, idx, w, s, tie_random, prio_t,
+        tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random, prio_t,
                                memo_m, memo_r, yrow, ystate, dv, di)
         rec_st[i] = tot / k
         # Delta(y -> X_S): target neighbours from the sorted target, ranks in S.

@@ -81,9 +81,11 @@ def sorted_columns(at: np.ndarray):
 
 
 def prepare_group(y: np.ndarray):
-    """Sorted target of one group (the same for every step)."""
+    """Sorted target of one group (the same for every step): the sorted values, the row at
+    each sorted position, the sorted position of each row, and the value buckets of
+    :func:`skii._pruned_kernels.rank_fast` (one per row)."""
     ys, yo, yp = sorted_columns(np.ascontiguousarray(y.reshape(1, -1), dtype=np.float64))
-    return ys[0], yo[0], yp[0]
+    return ys[0], yo[0], yp[0], _pruned_kernels.value_buckets(ys[0], max(1, ys.shape[1]))
 
 
 def step_arrays(xg, selected, cand, sort_cand=True):
@@ -145,23 +147,23 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     fwd = np.empty((n, n_cand))
     rec_st = np.empty(n)
     rec_ts = np.empty(n)
-    ys, yo, yp = ysorted
+    ys, yo, yp, yb = ysorted
     if grid:
         _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd)
     elif tree and n_sel == 0:
-        _kdtree_kernels.sorted_forward_rows(ct, ys, yo, yp, k, tie_random, ps, pt, fwd)
+        _kdtree_kernels.sorted_forward_rows(ct, ys, yo, yp, yb, k, tie_random, ps, pt, fwd)
     fallbacks = np.zeros(n, dtype=np.int64)
     if tree and n_sel > 0:
         if record:
             _kdtree_kernels.tree_record_rows(
-                st, ys, yo, yp, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks, rec_st,
-                rec_ts,
+                st, ys, yo, yp, yb, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks,
+                rec_st, rec_ts,
             )  # fmt: skip
     elif not (tree or grid) or record:
         # The buffer kernel: the candidates (unless searched above) and the recorded row.
         run_row_chunks(
             _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree or grid else ct, cr, cs,
-            co, cp, ss, so, sp, ys, yo, yp, k, tie_random, ps, pt,
+            co, cp, ss, so, sp, ys, yo, yp, yb, k, tie_random, ps, pt,
             *_buffer_sizes(n, k, n_sel), record, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip
     scale = 2.0 / (n * n)

@@ -218,18 +218,22 @@ def test_kdtree_knn_and_rank_match_brute_force(rng, leaf):
 def test_rank_fast_matches_rank_sorted():
     rng = np.random.default_rng(7)
     for x in (np.round(rng.normal(size=80), 1), rng.integers(0, 3, 40).astype(float),
-              np.full(9, 1.5), rng.normal(size=33)):  # fmt: skip
+              np.full(9, 1.5), rng.normal(size=33), rng.exponential(size=50) ** 4,
+              rng.normal(size=40) * 1e150):  # fmt: skip
         n = x.size
         vals, order, pos = (a[0] for a in _pruned_path.sorted_columns(x[None, :]))
         prio = rng.permutation(n).astype(np.int64)
+        # Every bucket count: one bucket (the search starts far away), one per row, more.
+        buckets = [_pruned_kernels.value_buckets(vals, nb) for nb in (1, n, 4 * n)]
+        assert all(b[-1] == n and np.all(np.diff(b) >= 0) for b in buckets)
         for i in range(n):
             for j in range(n):
                 if j == i:
                     continue
                 t = (x[j] - x[i]) ** 2
-                for tie_random in (False, True):
+                for tie_random, starts in [(False, b) for b in buckets] + [(True, buckets[1])]:
                     got = _pruned_kernels.rank_fast(
-                        vals, order, pos[i], pos[j], t, j, tie_random, prio
+                        vals, order, starts, pos[i], pos[j], t, j, tie_random, prio
                     )
                     want = _pruned_kernels.rank_sorted(vals, order, pos[i], t, j, tie_random, prio)
                     assert got == want
