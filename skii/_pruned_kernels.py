@@ -453,13 +453,16 @@ def _sample_threshold(d, want, samp):
 def buffer_start(d, i, want, samp, hv, hx, bs):
     """Start the lazily sorted buffer of row i's smallest ``d`` (d[i] excluded): every
     d[m] <= tau goes into the min-heap ``hv``/``hx``, the sorted prefix ``bv``/``bi`` is
-    empty (``bs = [prefix length, heap size]``). Returns tau: every row outside the
-    buffer has d > tau."""
+    empty (``bs = [prefix length, heap size, heap order made]``). Returns tau: every row
+    outside the buffer has d > tau.
+
+    The heap order is made at the first pop (:func:`_ensure_heap`): with k = 1 the shared
+    walk (:func:`scan_candidates_k1`) reads the heap unsorted and most rows never pop."""
     tau = _sample_threshold(d, want, samp)
     size = _append_between(d, i, -1.0, tau, hv, hx, 0)
-    _heapify(hv, hx, size)
     bs[0] = 0
     bs[1] = size
+    bs[2] = 0
     return tau
 
 
@@ -468,13 +471,22 @@ def buffer_grow(d, i, tau, new_tau, hv, hx, bs):
     """Add every row with tau < d <= new_tau to the heap (the prefix stays sorted and
     below them)."""
     size = _append_between(d, i, tau, new_tau, hv, hx, bs[1])
-    _heapify(hv, hx, size)
     bs[1] = size
+    bs[2] = 0
+
+
+@njit(cache=True)
+def _ensure_heap(hv, hx, bs):
+    """Heap order on hv[:bs[1]] (bs[2] says that it holds)."""
+    if bs[2] == 0:
+        _heapify(hv, hx, bs[1])
+        bs[2] = 1
 
 
 @njit(cache=True)
 def _pop(bv, bi, hv, hx, bs):
     """Move the heap's smallest to the end of the sorted prefix."""
+    _ensure_heap(hv, hx, bs)
     L = bs[0]
     h = bs[1] - 1
     bv[L] = hv[0]
@@ -551,17 +563,21 @@ def shared_scan_scratch(n_cand):
 @njit(cache=True)
 def scan_candidates_k1(bv, bi, hv, hx, bs, tau, xr, i, xi, best, arg, neq, done):
     """Row i's nearest neighbour in S + c for every candidate c at once (k = 1): one walk
-    down the buffer in increasing ``d_S``, each point updating every candidate from its
-    row of the row-major ``xr`` (n, n_cand), a loop the compiler vectorises.
+    over the buffer, each point updating every candidate from its row of the row-major
+    ``xr`` (n, n_cand), a loop the compiler vectorises.
+
+    The sorted prefix (a walk-filled buffer, |S| = 1) is walked in increasing ``d_S``
+    and the walk stops at the first ``d_S`` above every candidate's best; the heap part
+    is read as it lies, unsorted and whole: sorting it cost more than the points a
+    sorted walk would skip (a step at N = 4000, 1 thread: 137 against 168 ms at |S| = 2,
+    76 against 95 ms at |S| = 3, the same from |S| = 5 on).
 
     ``xi`` is scratch (n_cand,). On return ``best[c]`` is the smallest ``d`` seen for c,
-    ``arg[c]`` its position in the buffer's sorted prefix (row ``bi[arg[c]]``: few
-    distinct positions, ~8-17 for 51 candidates, so the caller looks up each one's target
-    rank once) and ``neq[c]`` how many points reached it (ties); ``done[c]`` says
-    that the buffer proves it: every unscanned point has ``d >= d_S > best[c]``. The walk
-    stops at the first ``d_S`` above every candidate's best, so it goes as deep as the
-    deepest candidate's own scan (:func:`buffer_scan`); a candidate with ties or an
-    unproven bound is left to the per-candidate scan, which handles both exactly.
+    ``arg[c]`` its row (few distinct rows, ~8-17 for 51 candidates, so the caller looks
+    up each one's target rank once) and ``neq[c]`` how many points reached it (ties);
+    ``done[c]`` says that the buffer proves it: every point outside it has ``d >= d_S >
+    best[c]``. A candidate with ties or an unproven bound is left to the per-candidate
+    scan, which handles both exactly.
     """
     n = bv.shape[0]
     n_cand = xr.shape[1]
@@ -571,38 +587,44 @@ def scan_candidates_k1(bv, bi, hv, hx, bs, tau, xr, i, xi, best, arg, neq, done)
         arg[c] = -1
         neq[c] = 0
     held = bs[0] + bs[1]
+    # best >= 0: its bit patterns order as the values do, and an integer maximum
+    # vectorises (a float one does not, without fast-math).
+    best_bits = best.view(np.int64)
+    top_word = np.empty(1, dtype=np.int64)
+    top_float = top_word.view(np.float64)
     top = np.inf
-    q = 0
-    while True:
-        if q == bs[0]:
-            if bs[1] == 0:
-                break
-            _pop(bv, bi, hv, hx, bs)
+    for q in range(bs[0]):
         ds = bv[q]
         if ds > top:
             for c in range(n_cand):
                 done[c] = True
             return
-        row = xr[bi[q]]
+        _update_best(xr[bi[q]], bi[q], ds, xi, best, arg, neq)
+        top_bits = 0
         for c in range(n_cand):
-            u = row[c] - xi[c]
-            v = ds + u * u
-            b = best[c]
-            lt = v < b
-            neq[c] = 1 if lt else neq[c] + (v == b)
-            arg[c] = q if lt else arg[c]
-            best[c] = v if lt else b
-        # A separate reduction: folded into the loop above it kept that loop scalar
-        # (a step at |S| = 2 on a glass group: 27 against 20 ms).
-        top = 0.0
-        for c in range(n_cand):
-            top = max(top, best[c])
-        q += 1
+            top_bits = max(top_bits, best_bits[c])
+        top_word[0] = top_bits
+        top = top_float[0]
+    for q in range(bs[1]):
+        _update_best(xr[hx[q]], hx[q], hv[q], xi, best, arg, neq)
     # The buffer ran out: the bound holds where the rows beyond it are provably farther.
-    last = bv[q - 1] if q > 0 else -np.inf
+    last = bv[bs[0] - 1] if bs[0] > 0 and bs[1] == 0 else -np.inf
     for c in range(n_cand):
         b = best[c]
         done[c] = held >= n - 1 or tau >= b or last > b
+
+
+@njit(cache=True, inline="always")
+def _update_best(row, m, ds, xi, best, arg, neq):
+    """Point m (d_S = ds, candidate values ``row``) into every candidate's best."""
+    for c in range(row.shape[0]):
+        u = row[c] - xi[c]
+        v = ds + u * u
+        b = best[c]
+        lt = v < b
+        neq[c] = 1 if lt else neq[c] + (v == b)
+        arg[c] = m if lt else arg[c]
+        best[c] = v if lt else b
 
 
 @njit(cache=True)
@@ -689,6 +711,7 @@ def cover_prefix(bv, bi, hv, hx, bs, tau_b, tau, cap, covered):
     """
     n = bv.shape[0]
     n_cand = tau.shape[0]
+    _ensure_heap(hv, hx, bs)
     t_max = -np.inf
     for c in range(n_cand):
         t_max = max(t_max, tau[c])
@@ -858,14 +881,16 @@ def pruned_forward_rows(
     bi = np.empty(n, dtype=np.int64)
     hv = np.empty(n)
     hx = np.empty(n, dtype=np.int64)
-    bs = np.zeros(2, dtype=np.int64)
+    bs = np.zeros(3, dtype=np.int64)
     samp = np.empty(_SAMPLE_RANK)
     # Non-literal True and 0 (k >= 1) for buffer_scan's flag and column: literals would
     # compile a second version of it.
     yes = k > 0
     zero = k - k
     xi_c, best, arg, neq, done = shared_scan_scratch(n_cand)
-    q_rank = np.empty(n)
+    # Target rank of each row already looked up for this row i (-1: not yet).
+    q_rank = np.full(n, -1.0)
+    touched = np.empty(n_cand + 1, dtype=np.int64)
     for i in range(lo, hi):
         p_y = y_pos[i]
         fallbacks[i] = 0
@@ -895,15 +920,17 @@ def pruned_forward_rows(
         walked = n_sel < 0
         if k == 1 and n_cand > 0:
             scan_candidates_k1(bv, bi, hv, hx, bs, tau, cr, i, xi_c, best, arg, neq, done)
-            q_rank[: bs[0]] = -1.0
+        n_touched = 0
         for c in range(n_cand):
             if k == 1 and done[c] and neq[c] == 1:
                 # The common case: one nearest neighbour, proven by the shared walk; its
-                # target rank is looked up once per buffer position.
+                # target rank is looked up once per neighbour row.
                 q = arg[c]
                 r = q_rank[q]
                 if r < 0.0:
-                    idx[0] = bi[q]
+                    touched[n_touched] = q
+                    n_touched += 1
+                    idx[0] = q
                     w[0] = 1.0
                     # k (= 1), not a literal 1: no second compiled version.
                     r = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, k, tie_random,
@@ -924,6 +951,8 @@ def pruned_forward_rows(
             tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random, prio_t,
                                    memo_m, memo_r, yrow, ystate, dv, di)
             fwd[i, c] = tot / k
+        for e in range(n_touched):
+            q_rank[touched[e]] = -1.0
         if not record:
             continue
         # Delta(X_S -> y): the neighbours in S are the head of the buffer.

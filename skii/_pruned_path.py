@@ -22,17 +22,18 @@ def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
     With |S| >= 2 the first number is the size aimed at: the row's d_S up to a threshold
     (a strided sample's quantile) is collected and sorted lazily, as deep as the scans go
     (:func:`skii._pruned_kernels.buffer_start`); a failure grows it to twice the k-th
-    distance found (k >= 2) or takes a full scan (k = 1). 96 k: one step, 1 thread, k = 1,
-    48 k / 96 k / 192 k: 225 / 114 / 122 ms at |S| = 2, N = 4000; 548 / 234 / 251 ms at
-    |S| = 2, N = 6000; 114 / 82 / 93 ms at |S| = 3, N = 4000; 68 / 62-66 / - ms at |S| = 8
-    (noisy machine, ±20%). With one selected column the buffer is an outward walk in the
+    distance found (k >= 2) or takes a full scan (k = 1). 160 k at |S| = 2, else 96 k: one
+    step, 1 thread, k = 1, N = 4000, with the shared walk reading the heap unsorted, 64 k /
+    96 k / 128 k / 192 k / 256 k: 130 / 104 / 89 / 86 / 104 ms at |S| = 2, 77 / 71 / 76 /
+    82 / 90 ms at |S| = 3, 65 / 66 / 67 / 69 / 92 ms at |S| = 4, 64 / 64 / 66 / 77 / 106 ms
+    at |S| = 6 (noisy machine, ±10%). With one selected column the buffer is an outward walk in the
     sorted column (cost ~ its length), the neighbours in two dimensions lie ~sqrt(N)
     sorted places away, and a 16x longer walk after a failure is cheap.
     """
     if n_selected == 1:
         small = max(1, min(n - 1, 4 * k * math.isqrt(n) + 64))
         return small, max(small, min(n - 1, 16 * small))
-    small = max(1, min(n - 1, 96 * k))
+    small = max(1, min(n - 1, (160 if n_selected == 2 else 96) * k))
     return small, small
 
 

@@ -335,7 +335,7 @@ def unsup_forward_rows(
     bi = np.empty(n, dtype=np.int64)
     hv = np.empty(n)
     hx = np.empty(n, dtype=np.int64)
-    bs = np.zeros(2, dtype=np.int64)
+    bs = np.zeros(3, dtype=np.int64)
     samp = np.empty(_SAMPLE_RANK)
     # Non-literal True and 0 (k >= 1) for buffer_scan's flag and column: literals would
     # compile a second version of it.
@@ -410,7 +410,7 @@ def unsup_forward_rows(
                 # One nearest neighbour, proven by the shared walk (as the supervised
                 # kernel).
                 s = 1
-                idx[0] = bi[arg[c]]
+                idx[0] = arg[c]
                 w[0] = 1.0
             else:
                 direct = k == 1 and not done[c]  # (as the supervised kernel)

@@ -96,7 +96,7 @@ def test_lazy_buffer_pops_in_order_and_proves_its_bound(want):
     others = np.delete(np.arange(n), i)
     bv, hv = np.empty(n), np.empty(n)
     bi, hx = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    bs = np.zeros(2, dtype=np.int64)
+    bs = np.zeros(3, dtype=np.int64)
     samp = np.empty(_pruned_kernels._SAMPLE_RANK)
     tau = _pruned_kernels.buffer_start(d, i, want, samp, hv, hx, bs)
     held = others[d[others] <= tau]
@@ -147,7 +147,7 @@ def test_shared_candidate_scan_finds_each_nearest_and_its_ties(want, decimals):
     cr = np.ascontiguousarray(x[:, 3:])
     bv, hv = np.empty(n), np.empty(n)
     bi, hx = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    bs = np.zeros(2, dtype=np.int64)
+    bs = np.zeros(3, dtype=np.int64)
     samp = np.empty(_pruned_kernels._SAMPLE_RANK)
     xi, best = np.empty(n_cand), np.empty(n_cand)
     arg, neq = np.empty(n_cand, dtype=np.int64), np.empty(n_cand, dtype=np.int64)
@@ -165,7 +165,7 @@ def test_shared_candidate_scan_finds_each_nearest_and_its_ties(want, decimals):
             if not done[c]:
                 continue
             proven += 1
-            assert best[c] == d.min() and d[bi[arg[c]]] == d.min()
+            assert best[c] == d.min() and d[arg[c]] == d.min()
             assert neq[c] == np.sum(d == d.min())
     assert proven > 0 or want < 40  # a buffer of one or a few rows may prove nothing
     if want >= n - 1:
