@@ -605,13 +605,46 @@ def scan_candidates_k1(bv, bi, hv, hx, bs, tau, xr, i, xi, best, arg, neq, done)
             top_bits = max(top_bits, best_bits[c])
         top_word[0] = top_bits
         top = top_float[0]
-    for q in range(bs[1]):
+    # Two points per pass over the candidates: half the loads and stores of the running
+    # bests (a step at N = 4000, 1 thread: 54.8 against 59.7 ms at |S| = 5).
+    size = bs[1]
+    q = 0
+    while q + 1 < size:
+        _update_best2(xr[hx[q]], hx[q], hv[q], xr[hx[q + 1]], hx[q + 1], hv[q + 1], xi, best,
+                      arg, neq)  # fmt: skip
+        q += 2
+    if q < size:
         _update_best(xr[hx[q]], hx[q], hv[q], xi, best, arg, neq)
     # The buffer ran out: the bound holds where the rows beyond it are provably farther.
     last = bv[bs[0] - 1] if bs[0] > 0 and bs[1] == 0 else -np.inf
     for c in range(n_cand):
         b = best[c]
         done[c] = held >= n - 1 or tau >= b or last > b
+
+
+@njit(cache=True, inline="always")
+def _update_best2(row, m, ds, row2, m2, ds2, xi, best, arg, neq):
+    """:func:`_update_best` with point m, then point m2, in one pass."""
+    for c in range(row.shape[0]):
+        x = xi[c]
+        u = row[c] - x
+        v = ds + u * u
+        u2 = row2[c] - x
+        v2 = ds2 + u2 * u2
+        b = best[c]
+        e = neq[c]
+        a = arg[c]
+        lt = v < b
+        e = 1 if lt else e + (v == b)
+        a = m if lt else a
+        b = v if lt else b
+        lt2 = v2 < b
+        e = 1 if lt2 else e + (v2 == b)
+        a = m2 if lt2 else a
+        b = v2 if lt2 else b
+        neq[c] = e
+        arg[c] = a
+        best[c] = b
 
 
 @njit(cache=True, inline="always")
