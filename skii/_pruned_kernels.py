@@ -744,14 +744,24 @@ def cover_prefix(bv, bi, hv, hx, bs, tau_b, tau, cap, covered):
     """
     n = bv.shape[0]
     n_cand = tau.shape[0]
-    _ensure_heap(hv, hx, bs)
+    full = bs[0] + bs[1] >= n - 1
+    # Only the candidates whose tau the buffer can cover ask for a sorted prefix: with a
+    # heap-filled buffer, a tau above its threshold never is (~97% of them in the late
+    # steps, whose pops up to the largest tau cost a sixth of the step).
     t_max = -np.inf
     for c in range(n_cand):
-        t_max = max(t_max, tau[c])
+        x = tau[c]
+        if full or x <= tau_b or bs[1] == 0:
+            t_max = max(t_max, x)
+    if t_max == -np.inf:
+        for c in range(n_cand):
+            covered[c] = False
+        return 0
+    if bs[1] > 0:
+        _ensure_heap(hv, hx, bs)
     while bs[1] > 0 and hv[0] <= t_max and bs[0] < cap:
         _pop(bv, bi, hv, hx, bs)
     L = bs[0]
-    full = bs[0] + bs[1] >= n - 1
     h0 = hv[0] if bs[1] > 0 else np.inf
     last = bv[L - 1] if L > 0 else -np.inf
     c_max = -np.inf
