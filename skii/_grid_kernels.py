@@ -228,7 +228,8 @@ def grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di):
 
 @njit(nogil=True, cache=True)
 def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order, y_pos,
-                      y_start, k, tie_random, prio_s, prio_t, g, fwd_t):  # fmt: skip
+                      y_start, k, tie_random, prio_s, prio_t, g, ptr, listed,
+                      fwd_t):  # fmt: skip
     """fwd_t[c, i] for the candidates c_lo:c_hi: contribution of row i to Delta(S + c ->
     y), 1-D target, as :func:`skii._kernels.greedy_candidate_rows` (the caller runs the
     candidate ranges on threads, :func:`skii._parallel.run_row_chunks`).
@@ -236,8 +237,11 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order
     st: (n_selected, n) the subset in feature-index order, with its cells ``s_cells``
     (n_selected, n), edges ``s_edges`` (n_selected, g + 1) and cell counts ``s_sizes``
     from :func:`axis_cells` (at most g cells per axis);
-    ct: (n_cand, n) the candidates; ``ys``, ``y_order``, ``y_pos`` the sorted target, its
-    rows and the sorted position of each row.
+    ct: (n_cand, n) the candidates; ``ys``, ``y_order``, ``y_pos``, ``y_start`` the sorted
+    target, its rows, the sorted position of each row and its value buckets. With an
+    empty ``ptr``, every row; else only the rows ``listed[ptr[c]:ptr[c + 1]]`` of
+    candidate c (those the buffer kernel left to the grid, see
+    :func:`skii._pruned_path.group_step`).
     """
     n_sel, n = st.shape
     dims = n_sel + 1
@@ -257,12 +261,19 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order
     top = np.empty(k)
     q = np.empty(dims)
     cc = np.empty(dims, dtype=np.int64)
+    pos = np.empty(n, dtype=np.int64)
+    every = ptr.shape[0] == 0
     for c in range(c_lo, c_hi):
         pts[n_sel] = ct[c]  # the candidate last, as d_S + u * u
         sizes[n_sel], axes[n_sel] = axis_cells(ct[c], g, edges[n_sel])
         rows, tp, tc, start = build_grid(pts, axes, sizes)
-        # Rows in grid order: consecutive queries search neighbouring cells.
-        for p in range(n):
+        if not every:
+            for p in range(n):
+                pos[rows[p]] = p
+        # Every row in grid order (consecutive queries search neighbouring cells), or the
+        # listed ones.
+        for e_row in range(n if every else ptr[c + 1] - ptr[c]):
+            p = e_row if every else pos[listed[ptr[c] + e_row]]
             i = rows[p]
             cnt = grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di)
             s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)

@@ -880,6 +880,7 @@ def pruned_forward_rows(
     n_buf,
     n_buf_max,
     record,
+    defer,
     fwd,
     rec_st,
     rec_ts,
@@ -902,7 +903,10 @@ def pruned_forward_rows(
     :func:`skii._kernels.greedy_candidate_rows`. With ``record`` (|S| >= 1), rec_st[i] and
     rec_ts[i]: contributions to Delta(X_S -> y) and Delta(y -> X_S) of S itself (the row
     the path records for the previous step, fused into this pass), as
-    :func:`skii._kernels.imbalance_rows`. fallbacks[i]: full scans row i needed.
+    :func:`skii._kernels.imbalance_rows`. fallbacks[i]: full scans row i needed. With
+    ``defer`` (k = 1), a candidate that the shared walk leaves unproven gets fwd[i, c] = -1
+    instead of a full scan, and the caller searches it in the candidate's cell grid
+    (:func:`skii._grid_kernels.grid_forward_rows`).
     """
     n = ct.shape[1]
     n_cand = ct.shape[0]
@@ -985,6 +989,9 @@ def pruned_forward_rows(
             # at once: cheaper than growing the buffer for it and scanning again (a step at
             # N = 4000, 1 thread: 88 against 64 ms at |S| = 8, 145 against 112 at |S| = 1).
             direct = k == 1 and not done[c]
+            if direct and defer:
+                fwd[i, c] = -1.0  # left to the candidate's cell grid (the caller's)
+                continue
             s, tau, walked, have_ds, fails = candidate_neighbours(
                 n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, d_s, have_ds, d, i, tau,
                 cr, c, ct[c], k, tie_random, prio_s, bv, bi, hv, hx, bs, dv, di, top, idx, w,

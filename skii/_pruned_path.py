@@ -39,18 +39,38 @@ def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
 
 def _use_grid(n: int, k: int, n_selected: int) -> bool:
     """Whether a forward step with ``n_selected`` columns searches its candidates in cell
-    grids on S + j (:func:`skii._grid_kernels.grid_forward_rows`) rather than through the
-    buffer of smallest d_S (:func:`skii._pruned_kernels.pruned_forward_rows`).
+    grids on S + j (:func:`skii._grid_kernels.grid_forward_rows`), every (row, candidate)
+    pair or, with :func:`_defer_to_grid`, those the buffer of smallest d_S
+    (:func:`skii._pruned_kernels.pruned_forward_rows`) leaves unproven, rather than the
+    buffer kernel alone.
 
     Wall time of one step of the bench data (59 / 58 candidates, k = 1, 2 threads, best
-    of 5), grid / buffer: |S| = 1: 35 / 26 ms at N = 2000, 59 / 71 at 4000, 125 / 199 at
-    8000, 283 / 649 at 16000; |S| = 2: 46 / 27, 89 / 75, 190 / 377, 393 / 1322 ms. A
-    buffer's scans grow with N (~sqrt(N) points at |S| = 1, O(N) fallbacks at |S| = 2),
-    a grid query does not; from three columns on the rings hold too many cells.
+    of 3, noisy machine), grid / buffer then grid / buffer: |S| = 1: 34 / 32 / 23 ms at
+    N = 2000, 62 / 59 / 64 at 4000, 131 / 125 / 201 at 8000, 265 / 302 / 619 at 16000;
+    |S| = 2: 54 / 21 / 18, 93 / 44 / 47, 207 / 124 / 138, 469 / 347 / 673 ms. A buffer's
+    scans grow with N (~sqrt(N) points at |S| = 1, O(N) full scans at |S| = 2), a grid
+    query does not; from three columns on the rings hold too many cells. For k >= 2
+    (measured before the buffer's shared walk, k = 1): from N = 3000 at |S| = 1 and 6000
+    at |S| = 2.
     """
-    if n_selected == 1:
-        return n >= 3000
-    return n_selected == 2 and n >= 6000
+    if n_selected not in (1, 2):
+        return False
+    if k == 1:
+        return n >= 4000
+    return n >= (3000 if n_selected == 1 else 6000)
+
+
+# With |S| = 1 and the unproven candidates left to the grids, the walk each row's buffer
+# starts with.
+_DEFER_WALK = 160
+
+
+def _defer_to_grid(n: int, k: int, n_selected: int) -> bool:
+    """Whether a step that :func:`_use_grid` sends to the cell grids runs the buffer kernel
+    first and leaves to the grids only the (row, candidate) pairs its shared walk cannot
+    prove (k = 1; measured in :func:`_use_grid`): at |S| = 2 always, at |S| = 1 below N =
+    12000 (beyond, searching every pair in the grids is cheaper than the walks)."""
+    return k == 1 and (n_selected == 2 or n < 12000)
 
 
 def _use_tree(n: int, k: int, n_selected: int, n_cand: int, grid: bool) -> bool:
@@ -111,9 +131,9 @@ def step_arrays(xg, selected, cand, sort_cand=True):
     return st, ct, cr, c_sorted, s_sorted
 
 
-def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd):
+def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred=None):
     """fwd[i, c] of every candidate from cell grids on S + c (|S| = 1 or 2), the candidates
-    on threads."""
+    on threads; with ``deferred`` (a boolean (n, n_cand) mask) only those entries."""
     n_sel, n = st.shape
     g = _grid_kernels.grid_size(n, n_sel + 1)
     s_edges = np.empty((n_sel, g + 1))
@@ -122,11 +142,19 @@ def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd):
     for f in range(n_sel):
         s_sizes[f], s_cells[f] = _grid_kernels.axis_cells(st[f], g, s_edges[f])
     fwd_t = np.empty((ct.shape[0], n))
+    if deferred is None:
+        ptr = listed = np.empty(0, dtype=np.int64)
+    else:
+        cols, listed = np.nonzero(deferred.T)  # rows of each candidate, in candidate order
+        ptr = np.searchsorted(cols, np.arange(ct.shape[0] + 1))
     run_row_chunks(
         _grid_kernels.grid_forward_rows, ct.shape[0], st, s_cells, s_edges, s_sizes, ct,
-        *ysorted, k, tie_random, ps, pt, g, fwd_t,
+        *ysorted, k, tie_random, ps, pt, g, ptr, listed, fwd_t,
     )  # fmt: skip
-    fwd[:] = fwd_t.T  # row-major, as the brute force sums it
+    if deferred is None:
+        fwd[:] = fwd_t.T  # row-major, as the brute force sums it
+    else:
+        fwd[listed, cols] = fwd_t[cols, listed]
 
 
 def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
@@ -142,6 +170,9 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     n = xg.shape[0]
     n_sel, n_cand = len(selected), len(cand)
     grid = n_cand > 0 and _use_grid(n, k, n_sel)
+    # The buffer kernel first and the grids only for what its shared walk leaves unproven.
+    defer = grid and _defer_to_grid(n, k, n_sel)
+    grid = grid and not defer
     tree = _use_tree(n, k, n_sel, n_cand, grid)
     st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand, not tree)
     record = record and n_sel > 0
@@ -162,11 +193,17 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
             )  # fmt: skip
     elif not (tree or grid) or record:
         # The buffer kernel: the candidates (unless searched above) and the recorded row.
+        sizes = (_DEFER_WALK, _DEFER_WALK) if defer and n_sel == 1 else _buffer_sizes(n, k, n_sel)
         run_row_chunks(
             _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree or grid else ct, cr, cs,
             co, cp, ss, so, sp, ys, yo, yp, yb, k, tie_random, ps, pt,
-            *_buffer_sizes(n, k, n_sel), record, fwd, rec_st, rec_ts, fallbacks,
+            min(n - 1, sizes[0]), min(n - 1, sizes[1]), record, defer, fwd, rec_st, rec_ts,
+            fallbacks,
         )  # fmt: skip
+    if defer:
+        deferred = fwd < 0.0
+        if deferred.any():
+            _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred)
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)
     if record:

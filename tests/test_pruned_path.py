@@ -40,11 +40,13 @@ def _tiny_buffers(monkeypatch, small, large):
     )
 
 
-def _force_tree(monkeypatch, leaf=2):
-    """Cell grids for the candidates of |S| = 1 and 2, sorted walks for the first step and
-    k-d trees for the recorded rows of |S| = 2 and 3, at every size; tiny leaves so that
-    even small trees have several levels."""
+def _force_tree(monkeypatch, leaf=2, defer=False):
+    """Cell grids for the candidates of |S| = 1 and 2 (every pair, or with ``defer`` (k =
+    1) those the buffer leaves unproven), sorted walks for the first step and k-d trees
+    for the recorded rows of |S| = 2 and 3, at every size; tiny leaves so that even small
+    trees have several levels."""
     monkeypatch.setattr(_pruned_path, "_use_grid", lambda n, k, n_sel: n_sel in (1, 2))
+    monkeypatch.setattr(_pruned_path, "_defer_to_grid", lambda n, k, n_sel: defer and k == 1)
     monkeypatch.setattr(
         _pruned_path,
         "_use_tree",
@@ -285,9 +287,10 @@ def test_path_equals_brute_force_kernel_with_fallbacks(monkeypatch, rng, k, ties
         assert got["feature"].iloc[-1] == 4
 
 
+@pytest.mark.parametrize("defer", [False, True])
 @pytest.mark.parametrize("ties", ["average", "random"])
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
-def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
+def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties, defer):
     n = 120
     x = rng.normal(size=(n, 6))
     x[:, 2] = np.round(x[:, 2])  # integer ties in one column
@@ -298,18 +301,35 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties):
     kw = {"n_neighbors": k, "groups": groups, "ties": ties, "random_state": 5}
     with pytest.warns(UserWarning, match="constant"):
         want = _brute_path(monkeypatch, x, y, **kw)
-    _force_tree(monkeypatch)
+    _tiny_buffers(monkeypatch, 6, 12)  # unproven pairs for the grids to take over
+    monkeypatch.setattr(_pruned_path, "_DEFER_WALK", 4)
+    _force_tree(monkeypatch, defer=defer)
+    searched = []
+    grid_forward = _pruned_path._grid_forward
+
+    def spy(*args):
+        searched.append(None if len(args) < 9 else int(args[8].sum()))
+        return grid_forward(*args)
+
+    monkeypatch.setattr(_pruned_path, "_grid_forward", spy)
     with pytest.warns(UserWarning, match="constant"):
         got = imbalance_path(x, y, **kw)
     _assert_same_path(got, want)
+    # Every grid search took every pair, or (deferring, k = 1) some but not all of them.
+    if defer and k == 1:
+        assert searched and all(0 < c < 70 * 5 for c in searched)
+    else:
+        assert searched and all(c is None for c in searched)
 
 
 def test_default_crossover_uses_grids_and_trees_and_matches_brute_force(monkeypatch):
     rng = np.random.default_rng(4)
     n = 7000
     use_grid, use_tree = _pruned_path._use_grid, _pruned_path._use_tree
+    defer = _pruned_path._defer_to_grid
     assert use_grid(n, 1, 1) and use_grid(n, 1, 2) and not use_grid(n, 1, 3)
-    assert use_grid(3000, 1, 1) and not use_grid(5999, 1, 2) and not use_grid(2999, 1, 1)
+    assert use_grid(4000, 1, 2) and not use_grid(3999, 1, 1) and not use_grid(5999, 2, 2)
+    assert defer(n, 1, 1) and defer(n, 1, 2) and not defer(12000, 1, 1) and not defer(n, 2, 2)
     assert use_tree(3000, 1, 0, 3, False) and use_tree(n, 1, 2, 3, True)
     assert use_tree(n, 1, 3, 0, False) and not use_tree(n, 1, 3, 3, False)
     x = rng.normal(size=(n, 5))
@@ -376,8 +396,9 @@ def test_tol_stop_and_recorded_rows_match_brute_force(monkeypatch, rng):
     integer=st.booleans(),
     buffers=st.sampled_from([(1, 1), (2, 5), (64, 64)]),
     tree=st.booleans(),
+    defer=st.booleans(),
 )
-def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, tree):
+def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, tree, defer):
     r = np.random.default_rng(seed)
     if integer:
         x = r.integers(-2, 3, size=(n, d)).astype(float)
@@ -391,7 +412,7 @@ def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, t
         want = _brute_path(mp, x, y, n_neighbors=k)
         _tiny_buffers(mp, *buffers)
         if tree:
-            _force_tree(mp, leaf=buffers[0])
+            _force_tree(mp, leaf=buffers[0], defer=defer)
         got = imbalance_path(x, y, n_neighbors=k)
     finally:
         mp.undo()
