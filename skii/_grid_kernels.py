@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cell_grids import axis_cells, build_grid, outside_bound
 from ._pruned_kernels import rank_fast, select_neighbours
 
 # Rows per cell aimed at, in two and three dimensions. Search time per query at N = 4000
@@ -47,75 +48,6 @@ _PER_CELL = {2: 1.0, 3: 2.0}
 def grid_size(n: int, dims: int) -> int:
     """Cells per axis (at most) of a ``dims``-dimensional grid over n rows."""
     return max(1, int(round((n / _PER_CELL[dims]) ** (1.0 / dims))))
-
-
-@njit(cache=True)
-def axis_cells(col, g, edges):
-    """Cut the axis of ``col`` into at most g cells: writes the cell edges to ``edges``
-    (g + 1,) and returns ``(n_cells, cells)``, the number of cells and the cell of every
-    value.
-
-    edges[0] = -inf and edges[n_cells] = inf; the interior edges are distinct quantiles of
-    a strided sample of the column (distinct, so that a column with few values gets few
-    cells and every gap to an edge other than a row's own lower edge is positive). Cell a
-    holds the values x with ``edges[a] <= x < edges[a + 1]``.
-    """
-    n = col.shape[0]
-    stride = max(1, n // (32 * g))
-    samp = np.sort(col[::stride])
-    ns = samp.shape[0]
-    edges[0] = -np.inf
-    n_cells = 1
-    for a in range(1, g):
-        v = samp[(a * ns) // g]
-        if v > edges[n_cells - 1]:
-            edges[n_cells] = v
-            n_cells += 1
-    edges[n_cells] = np.inf
-    inner = edges[1:n_cells]
-    cells = np.empty(n, dtype=np.int64)
-    for m in range(n):
-        cells[m] = np.searchsorted(inner, col[m], side="right")
-    return n_cells, cells
-
-
-@njit(cache=True)
-def build_grid(pts, cell_axes, sizes):
-    """Bin the columns of ``pts`` (dims, n) into a grid of ``sizes[f]`` cells on axis f
-    (``cell_axes`` (dims, n): each row's cell on each axis).
-
-    Returns ``(rows, tp, tc, start)``: rows[p], the row at grid position p (rows ordered by
-    cell, cells numbered row-major, so that the cells along the last axis are contiguous);
-    tp[p, f], its coordinates; tc[p, f], its cell on axis f; start[c]:start[c + 1], the
-    positions in cell c.
-    """
-    dims, n = pts.shape
-    n_cells = 1
-    for f in range(dims):
-        n_cells *= sizes[f]
-    cid = np.zeros(n, dtype=np.int64)
-    for f in range(dims):
-        for m in range(n):
-            cid[m] = cid[m] * sizes[f] + cell_axes[f, m]
-    start = np.zeros(n_cells + 1, dtype=np.int64)
-    for m in range(n):
-        start[cid[m] + 1] += 1
-    for c in range(n_cells):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    rows = np.empty(n, dtype=np.int64)
-    for m in range(n):
-        c = cid[m]
-        rows[fill[c]] = m
-        fill[c] += 1
-    tp = np.empty((n, dims))
-    tc = np.empty((n, dims), dtype=np.int64)
-    for p in range(n):
-        m = rows[p]
-        for f in range(dims):
-            tp[p, f] = pts[f, m]
-            tc[p, f] = cell_axes[f, m]
-    return rows, tp, tc, start
 
 
 @njit(cache=True, inline="always")
@@ -150,24 +82,6 @@ def _scan_positions(rows, tp, s, e, p, q, k, top, dv, di, cnt):
                     j -= 1
                 top[j] = d
     return cnt
-
-
-@njit(cache=True, inline="always")
-def _outside_bound(edges, sizes, cc, q, r):
-    """Lower bound of the distance from q to every row outside the block of cells within
-    r of cell cc on every axis (inf when the block covers the grid): such a row lies
-    beyond the block's edge on some axis f, by at least the gap from q to that edge."""
-    lb = np.inf
-    for f in range(q.shape[0]):
-        a = cc[f] - r
-        if a >= 1:
-            u = q[f] - edges[f, a]
-            lb = min(lb, u * u)
-        b = cc[f] + r + 1
-        if b <= sizes[f] - 1:
-            u = edges[f, b] - q[f]
-            lb = min(lb, u * u)
-    return lb
 
 
 @njit(cache=True, inline="always")
@@ -220,7 +134,7 @@ def grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di):
                         cell = base + c + r
                         cnt = _scan_positions(rows, tp, start[cell], start[cell + 1], p, q, k,
                                               top, dv, di, cnt)  # fmt: skip
-        lb = _outside_bound(edges, sizes, cc, q, r)
+        lb = outside_bound(edges, sizes, cc, q, r)
         if lb > top[k - 1] or lb == np.inf:  # inf: the block covers the grid
             return cnt
         r += 1

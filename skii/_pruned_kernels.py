@@ -50,6 +50,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._cell_grids import block_buffer
 from ._kernels import neighbours, rank_sorted_run, sort_ints, sq_dist_row, weighted_rank
 
 # Size of the strided sample that sets a row's first buffer threshold (its r-th smallest,
@@ -710,6 +711,10 @@ def candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, 
     while cnt < 0 and not direct:
         # The buffer ran out before the bound held: more rows into it.
         fails += 1
+        if not have_ds and n_sel >= 2:
+            sq_dist_row(st, i, d_s)
+            d_s[i] = np.inf
+            have_ds = True
         tau, walked, ok = buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max,
                                         d_s, i, tau, top[k - 1], bv, bi, hv, hx, bs)
         if not ok:
@@ -869,6 +874,13 @@ def pruned_forward_rows(
     ss,
     s_order,
     s_pos,
+    g_rows,
+    g_tp,
+    g_tc,
+    g_start,
+    g_edges,
+    g_sizes,
+    g_pos,
     ys,
     y_order,
     y_pos,
@@ -930,6 +942,8 @@ def pruned_forward_rows(
     hx = np.empty(n, dtype=np.int64)
     bs = np.zeros(3, dtype=np.int64)
     samp = np.empty(_SAMPLE_RANK)
+    g_q = np.empty(2)
+    g_cc = np.empty(2, dtype=np.int64)
     # Non-literal True and 0 (k >= 1) for buffer_scan's flag and column: literals would
     # compile a second version of it.
     yes = k > 0
@@ -956,13 +970,20 @@ def pruned_forward_rows(
                                        prio_t, memo_m, memo_r, yrow, ystate, dv, di)
                 fwd[i, c] = tot / k
             continue
-        # With |S| = 1 the buffer is an outward walk in the sorted column (no d_S row).
+        # With |S| = 1 the buffer is an outward walk in the sorted column, with a grid on
+        # S the block of cells around i (no d_S row either way, unless a full scan or the
+        # recorded row needs it).
         p_s = s_pos[i] if n_sel == 1 else 0
-        have_ds = n_sel >= 2
+        on_grid = g_pos.shape[0] > 0
+        have_ds = n_sel >= 2 and not on_grid
         if have_ds:
             sq_dist_row(st, i, d_s)
             d_s[i] = np.inf  # i is never its own neighbour
-        tau = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
+        if on_grid:
+            tau = block_buffer(g_rows, g_tp, g_tc, g_start, g_edges, g_sizes, g_pos[i], g_q,
+                               g_cc, hv, hx, bs)  # fmt: skip
+        else:
+            tau = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
         # False, typed bool: a literal False would compile a second version of callees.
         walked = n_sel < 0
         if k == 1 and n_cand > 0:
@@ -1030,5 +1051,8 @@ def pruned_forward_rows(
                 u = ss[s_pos[m]] - xi
                 tot += w[q] * rank_sorted(ss, s_order, p_s, u * u, m, tie_random, prio_s)
         else:
+            if not have_ds:
+                sq_dist_row(st, i, d_s)
+                d_s[i] = np.inf
             tot = weighted_rank(d_s, i, idx, w, s, tie_random, prio_s, rrow)
         rec_ts[i] = tot / k

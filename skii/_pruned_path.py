@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import _grid_kernels, _kdtree_kernels, _pruned_kernels
+from . import _cell_grids, _grid_kernels, _kdtree_kernels, _pruned_kernels
 from ._parallel import run_row_chunks
 
 
@@ -40,18 +40,18 @@ def _buffer_sizes(n: int, k: int, n_selected: int) -> tuple[int, int]:
 def _use_grid(n: int, k: int, n_selected: int) -> bool:
     """Whether a forward step with ``n_selected`` columns searches its candidates in cell
     grids on S + j (:func:`skii._grid_kernels.grid_forward_rows`), every (row, candidate)
-    pair or, with :func:`_defer_to_grid`, those the buffer of smallest d_S
+    pair or, with :func:`_defer_to_grid`, those the buffer kernel
     (:func:`skii._pruned_kernels.pruned_forward_rows`) leaves unproven, rather than the
     buffer kernel alone.
 
     Wall time of one step of the bench data (59 / 58 candidates, k = 1, 2 threads, best
-    of 3, noisy machine), grid / buffer then grid / buffer: |S| = 1: 34 / 32 / 23 ms at
-    N = 2000, 62 / 59 / 64 at 4000, 131 / 125 / 201 at 8000, 265 / 302 / 619 at 16000;
-    |S| = 2: 54 / 21 / 18, 93 / 44 / 47, 207 / 124 / 138, 469 / 347 / 673 ms. A buffer's
-    scans grow with N (~sqrt(N) points at |S| = 1, O(N) full scans at |S| = 2), a grid
-    query does not; from three columns on the rings hold too many cells. For k >= 2
-    (measured before the buffer's shared walk, k = 1): from N = 3000 at |S| = 1 and 6000
-    at |S| = 2.
+    of 3, noisy machine), grid / buffer then grid / buffer: |S| = 1: 32 / 23 / 24 ms at
+    N = 2000, 60 / 59 / 57 at 4000, 136 / 152 / 222 at 8000, 309 / 360 / 874 at 16000;
+    |S| = 2 (the buffers from blocks of a grid on S): 45 / 18 / 16, 93 / 42 / 43, 228 /
+    114 / 175, 495 / 358 / 721 ms. A buffer's scans grow with N (~sqrt(N) points at |S|
+    = 1, O(N) d_S rows and full scans at |S| = 2), a grid query does not; from three
+    columns on the rings hold too many cells. For k >= 2 (measured before the buffer's
+    shared walk, k = 1): from N = 3000 at |S| = 1 and 6000 at |S| = 2.
     """
     if n_selected not in (1, 2):
         return False
@@ -60,17 +60,12 @@ def _use_grid(n: int, k: int, n_selected: int) -> bool:
     return n >= (3000 if n_selected == 1 else 6000)
 
 
-# With |S| = 1 and the unproven candidates left to the grids, the walk each row's buffer
-# starts with.
-_DEFER_WALK = 160
-
-
 def _defer_to_grid(n: int, k: int, n_selected: int) -> bool:
     """Whether a step that :func:`_use_grid` sends to the cell grids runs the buffer kernel
-    first and leaves to the grids only the (row, candidate) pairs its shared walk cannot
-    prove (k = 1; measured in :func:`_use_grid`): at |S| = 2 always, at |S| = 1 below N =
-    12000 (beyond, searching every pair in the grids is cheaper than the walks)."""
-    return k == 1 and (n_selected == 2 or n < 12000)
+    first, its buffers from blocks of a grid on S, and leaves to the grids only the (row,
+    candidate) pairs its shared walk cannot prove (k = 1): at |S| = 2 (measured in
+    :func:`_use_grid`; at |S| = 1 every pair in the grids is as fast or faster)."""
+    return k == 1 and n_selected == 2
 
 
 def _use_tree(n: int, k: int, n_selected: int, n_cand: int, grid: bool) -> bool:
@@ -140,7 +135,7 @@ def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred=None):
     s_cells = np.empty((n_sel, n), dtype=np.int64)
     s_sizes = np.empty(n_sel, dtype=np.int64)
     for f in range(n_sel):
-        s_sizes[f], s_cells[f] = _grid_kernels.axis_cells(st[f], g, s_edges[f])
+        s_sizes[f], s_cells[f] = _cell_grids.axis_cells(st[f], g, s_edges[f])
     fwd_t = np.empty((ct.shape[0], n))
     if deferred is None:
         ptr = listed = np.empty(0, dtype=np.int64)
@@ -157,6 +152,34 @@ def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred=None):
         fwd[listed, cols] = fwd_t[cols, listed]
 
 
+# Rows per cell of the grid on S whose blocks of 3 x 3 cells start the buffers at |S| = 2
+# (:func:`skii._cell_grids.block_buffer`). One step at N = 16000 (58 candidates, 2
+# threads), 18 / 30 / 50 / 80 / 120 rows per cell: 22 / 10 / 5 / 3 / 2% of the pairs left
+# to the grids, 310 / 324 / 295 / 291 / 303 ms; at N = 4000, 50 / 80 / 120: 46 / 52 / 69 ms.
+_BLOCK_ROWS = 64
+
+
+def _block_grid(st, block):
+    """The grid on the two selected columns for :func:`skii._cell_grids.block_buffer`:
+    ``(rows, tp, tc, start, edges, sizes, pos)``, pos the grid position of each row (with
+    ``block`` false, empty arrays of the same types)."""
+    n_sel, n = st.shape
+    if not block:
+        e = np.empty(0, dtype=np.int64)
+        return e, np.empty((0, 2)), np.empty((0, 2), dtype=np.int64), e, np.empty((2, 1)), \
+            np.zeros(2, dtype=np.int64), e
+    g = max(1, round(math.sqrt(n / _BLOCK_ROWS)))
+    edges = np.empty((n_sel, g + 1))
+    axes = np.empty((n_sel, n), dtype=np.int64)
+    sizes = np.empty(n_sel, dtype=np.int64)
+    for f in range(n_sel):
+        sizes[f], axes[f] = _cell_grids.axis_cells(st[f], g, edges[f])
+    rows, tp, tc, start = _cell_grids.build_grid(st, axes, sizes)
+    pos = np.empty(n, dtype=np.int64)
+    pos[rows] = np.arange(n)
+    return rows, tp, tc, start, edges, sizes, pos
+
+
 def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
     """Delta(X_S+j -> y) for every candidate j in ``cand``, and with ``record`` (S not
     empty) ``(Delta(X_S -> y), Delta(y -> X_S))`` of S itself, for one group.
@@ -170,8 +193,11 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     n = xg.shape[0]
     n_sel, n_cand = len(selected), len(cand)
     grid = n_cand > 0 and _use_grid(n, k, n_sel)
-    # The buffer kernel first and the grids only for what its shared walk leaves unproven.
+    # The buffer kernel first and the grids only for what its shared walk leaves unproven,
+    # its buffers (|S| = 2) from blocks of a grid on S: no d_S rows but for the recorded
+    # row (at N = 16000, 324 against 351 ms with the recorded row from a tree).
     defer = grid and _defer_to_grid(n, k, n_sel)
+    block = defer and n_sel == 2
     grid = grid and not defer
     tree = _use_tree(n, k, n_sel, n_cand, grid)
     st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand, not tree)
@@ -185,20 +211,20 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     elif tree and n_sel == 0:
         _kdtree_kernels.sorted_forward_rows(ct, ys, yo, yp, yb, k, tie_random, ps, pt, fwd)
     fallbacks = np.zeros(n, dtype=np.int64)
-    if tree and n_sel > 0:
-        if record:
-            _kdtree_kernels.tree_record_rows(
-                st, ys, yo, yp, yb, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks,
-                rec_st, rec_ts,
-            )  # fmt: skip
-    elif not (tree or grid) or record:
+    if tree and n_sel > 0 and record:
+        _kdtree_kernels.tree_record_rows(
+            st, ys, yo, yp, yb, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks, rec_st,
+            rec_ts,
+        )  # fmt: skip
+    kernel_record = record and not (tree and n_sel > 0)
+    searched = grid or tree  # the candidates, unless deferring
+    if defer or not searched or kernel_record:
         # The buffer kernel: the candidates (unless searched above) and the recorded row.
-        sizes = (_DEFER_WALK, _DEFER_WALK) if defer and n_sel == 1 else _buffer_sizes(n, k, n_sel)
+        sizes = _buffer_sizes(n, k, n_sel)
         run_row_chunks(
-            _pruned_kernels.pruned_forward_rows, n, st, ct[:0] if tree or grid else ct, cr, cs,
-            co, cp, ss, so, sp, ys, yo, yp, yb, k, tie_random, ps, pt,
-            min(n - 1, sizes[0]), min(n - 1, sizes[1]), record, defer, fwd, rec_st, rec_ts,
-            fallbacks,
+            _pruned_kernels.pruned_forward_rows, n, st, ct if defer or not searched else ct[:0],
+            cr, cs, co, cp, ss, so, sp, *_block_grid(st, block), ys, yo, yp, yb, k, tie_random,
+            ps, pt, *sizes, kernel_record, defer, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip
     if defer:
         deferred = fwd < 0.0

@@ -6,7 +6,7 @@ tight cluster)."""
 import numpy as np
 import pytest
 
-from skii import _grid_kernels
+from skii import _cell_grids, _grid_kernels
 
 
 def _grid(pts, g):
@@ -15,8 +15,8 @@ def _grid(pts, g):
     axes = np.empty((dims, n), dtype=np.int64)
     sizes = np.empty(dims, dtype=np.int64)
     for f in range(dims):
-        sizes[f], axes[f] = _grid_kernels.axis_cells(pts[f], g, edges[f])
-    return _grid_kernels.build_grid(pts, axes, sizes), edges, sizes, axes
+        sizes[f], axes[f] = _cell_grids.axis_cells(pts[f], g, edges[f])
+    return _cell_grids.build_grid(pts, axes, sizes), edges, sizes, axes
 
 
 def _cases(rng, dims):
@@ -65,3 +65,27 @@ def test_grid_knn_finds_every_point_up_to_the_kth_distance(dims, g, k):
             got = di[:cnt][dv[:cnt] <= kth]
             assert sorted(got.tolist()) == np.flatnonzero(d <= kth).tolist()
             assert np.array_equal(dv[:cnt], d[di[:cnt]])
+
+
+@pytest.mark.parametrize("g", [1, 4, 9])
+def test_block_buffer_holds_exactly_the_rows_up_to_its_threshold(g):
+    """The buffer from a block of cells keeps the invariant of a buffer from a whole d_S
+    row: every row with d_S <= tau is in it (once), every other row has d_S > tau."""
+    rng = np.random.default_rng(g)
+    for pts in _cases(rng, 2):
+        n = pts.shape[1]
+        (rows, tp, tc, start), edges, sizes, _ = _grid(np.ascontiguousarray(pts), g)
+        hv, hx = np.empty(n), np.empty(n, dtype=np.int64)
+        bs = np.zeros(3, dtype=np.int64)
+        q, cc = np.empty(2), np.empty(2, dtype=np.int64)
+        for p in range(0, n, 11):
+            i = rows[p]
+            tau = _cell_grids.block_buffer(rows, tp, tc, start, edges, sizes, p, q, cc, hv, hx,
+                                           bs)  # fmt: skip
+            d = (pts[0] - pts[0, i]) ** 2
+            d = d + (pts[1] - pts[1, i]) ** 2
+            d[i] = np.inf
+            held = hx[: bs[1]]
+            assert bs[0] == 0 and bs[2] == 0 and len(set(held.tolist())) == held.size
+            assert sorted(held.tolist()) == [m for m in np.flatnonzero(d <= tau) if m != i]
+            assert np.array_equal(hv[: bs[1]], d[held])

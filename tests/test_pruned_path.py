@@ -302,7 +302,7 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties, defer):
     with pytest.warns(UserWarning, match="constant"):
         want = _brute_path(monkeypatch, x, y, **kw)
     _tiny_buffers(monkeypatch, 6, 12)  # unproven pairs for the grids to take over
-    monkeypatch.setattr(_pruned_path, "_DEFER_WALK", 4)
+    monkeypatch.setattr(_pruned_path, "_BLOCK_ROWS", 2)  # small blocks: unproven pairs
     _force_tree(monkeypatch, defer=defer)
     searched = []
     grid_forward = _pruned_path._grid_forward
@@ -329,7 +329,7 @@ def test_default_crossover_uses_grids_and_trees_and_matches_brute_force(monkeypa
     defer = _pruned_path._defer_to_grid
     assert use_grid(n, 1, 1) and use_grid(n, 1, 2) and not use_grid(n, 1, 3)
     assert use_grid(4000, 1, 2) and not use_grid(3999, 1, 1) and not use_grid(5999, 2, 2)
-    assert defer(n, 1, 1) and defer(n, 1, 2) and not defer(12000, 1, 1) and not defer(n, 2, 2)
+    assert defer(n, 1, 2) and not defer(n, 1, 1) and not defer(n, 2, 2)
     assert use_tree(3000, 1, 0, 3, False) and use_tree(n, 1, 2, 3, True)
     assert use_tree(n, 1, 3, 0, False) and not use_tree(n, 1, 3, 3, False)
     x = rng.normal(size=(n, 5))
