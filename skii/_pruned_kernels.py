@@ -8,6 +8,12 @@ Which kernel serves which case
   :func:`skii._kernels.greedy_candidate_rows` and, for the recorded imbalances, as
   :func:`skii._kernels.imbalance_rows` (same neighbour sets, same ranks, same summation
   order), only cheaper.
+* Cell grids and k-d trees where :mod:`skii._pruned_path` measured them cheaper: the
+  candidates of |S| = 1 and 2 from N = 4000 (:mod:`skii._grid_kernels`; at |S| = 2 with
+  k = 1 this kernel runs first, its buffers from a grid on S,
+  :func:`skii._cell_grids.block_buffer`, and leaves the pairs it cannot prove to the
+  grids), the first step's sorted walks and some recorded rows
+  (:mod:`skii._kdtree_kernels`).
 * Brute force (:mod:`skii._kernels`) everywhere the bound below does not apply or was not
   worth it: multi-output targets (no sorted order to search) and any (row, candidate)
   whose pruning bound fails (the full scan below). The unsupervised mode has its own
@@ -22,16 +28,17 @@ Why pruning is exact
 --------------------
 The candidate space S + j has squared distances ``d(m) = d_S(m) + (x_mj - x_ij)^2 >=
 d_S(m)``. Per row i a buffer holds every point with ``d_S <= tau`` (tau a quantile of a
-strided sample of the row, aiming at ``n_buf`` points): a min-heap, moved into a sorted
-prefix only as deep as some scan goes. A candidate scans it in increasing ``d_S`` and stops
-at the first ``d_S > t``, t the current k-th smallest ``d`` seen: every unscanned point has
-``d >= d_S > t``, so it is neither a neighbour nor tied with the k-th (``>``, not ``>=``,
-keeps every tie at t). With k = 1 one walk serves every candidate at once
-(:func:`scan_candidates_k1`). When the buffer runs out first and ``tau < t``, the bound
-says nothing: with k = 1 that (row, candidate) takes a full O(N) scan; with k >= 2 the
-buffer grows to every ``d_S <= 2 t`` and the scan restarts, or, once it would hold more
-than N / 8 points, the full scan. Every ``d`` is
-computed exactly as the brute-force kernel computes it (``d_S[m] + u * u``), so the
+strided sample of the row, aiming at ``n_buf`` points, or the gap to the edge of a block
+of grid cells around i): a heap, moved into a sorted prefix only as deep as some scan
+goes. A candidate scans it in increasing ``d_S`` and stops at the first ``d_S > t``, t the
+current k-th smallest ``d`` seen: every unscanned point has ``d >= d_S > t``, so it is
+neither a neighbour nor tied with the k-th (``>``, not ``>=``, keeps every tie at t). With
+k = 1 one pass over the whole buffer, unsorted, serves every candidate at once
+(:func:`scan_candidates_k1`), and its best t is proven where ``t <= tau``. When the bound
+says nothing (``tau < t``): with k = 1 that (row, candidate) takes a full O(N) scan or
+goes to the candidate's grid; with k >= 2 the buffer grows to every ``d_S <= 2 t`` and the
+scan restarts, or, once it would hold more than N / 8 points, the full scan. Every ``d``
+is computed exactly as the brute-force kernel computes it (``d_S[m] + u * u``), so the
 decisions are identical.
 
 One-dimensional spaces (the first step, |S| = 1, a 1-D target) need no distance row:

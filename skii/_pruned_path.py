@@ -1,8 +1,11 @@
 """One greedy forward step of the supervised path with a 1-D target, pruned (exact).
 
-Prepares the sorted columns that :func:`skii._pruned_kernels.pruned_forward_rows` needs
-and turns its row contributions into imbalances, exactly as the brute-force path does
-(``2 / N^2`` times the row sum, rows summed by numpy in row order).
+Chooses, by measured crossovers, the search of each step (the buffer kernel
+:func:`skii._pruned_kernels.pruned_forward_rows`, the cell grids of
+:mod:`skii._grid_kernels`, the sorted walks and trees of :mod:`skii._kdtree_kernels`),
+prepares their inputs (sorted columns, grids) and turns their row contributions into
+imbalances, exactly as the brute-force path does (``2 / N^2`` times the row sum, rows
+summed by numpy in row order).
 """
 
 from __future__ import annotations
