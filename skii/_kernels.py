@@ -228,9 +228,15 @@ def _radix_passes(keys, order, keys_tmp, tmp, count, lo, hi, s0, s1):
     byte; the result is left in keys/order (the ``_tmp`` arrays are scratch)."""
     n = hi - lo
     odd = False
-    a_k, a_o, b_k, b_o = keys, order, keys_tmp, tmp
     for shift in range(s0, s1, 8):
-        count[:] = 0
+        # The arrays picked by parity, not swapped: a swap of array variables took
+        # seconds to compile.
+        a_k = keys_tmp if odd else keys
+        a_o = tmp if odd else order
+        b_k = keys if odd else keys_tmp
+        b_o = order if odd else tmp
+        for b in range(257):
+            count[b] = 0
         for m in range(lo, hi):
             count[((a_k[m] >> shift) & 255) + 1] += 1
         # All keys share this byte: skip the pass (a loop, not count.max(), whose
@@ -249,8 +255,6 @@ def _radix_passes(keys, order, keys_tmp, tmp, count, lo, hi, s0, s1):
             count[b] = q + 1
             b_k[q] = a_k[m]
             b_o[q] = a_o[m]
-        a_k, b_k = b_k, a_k
-        a_o, b_o = b_o, a_o
         odd = not odd
     if odd:
         for m in range(lo, hi):

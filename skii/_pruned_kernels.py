@@ -239,7 +239,7 @@ def value_buckets(xs, nb):
     return starts
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _bucket(v, x0, scale, nb):
     """The bucket of value v (clamped to 0 .. nb - 1; 0 for a non-finite product)."""
     f = (v - x0) * scale
@@ -250,7 +250,7 @@ def _bucket(v, x0, scale, nb):
     return int(f)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _first_not_from(xs, xi, first, end, g, t, below):
     """:func:`_first_not` over positions first:end, searched outward from a guess g:
     galloping to bracket the edge, then the bisection. Exact whatever the guess (the
