@@ -222,23 +222,20 @@ def rank_by_counting(d, i, j, tie_random, prio):
 
 
 @njit(cache=True)
-def _radix_passes(keys, order, keys_tmp, tmp, count, lo, hi, s0, s1):
-    """LSD radix passes over the bytes at shifts s0, s0 + 8, ... < s1 of keys[lo:hi]
-    (non-negative int64; ``order`` carried along), each skipped when all keys share that
-    byte; the result is left in keys/order (the ``_tmp`` arrays are scratch)."""
-    n = hi - lo
-    odd = False
-    for shift in range(s0, s1, 8):
-        # The arrays picked by parity, not swapped: a swap of array variables took
-        # seconds to compile.
-        a_k = keys_tmp if odd else keys
-        a_o = tmp if odd else order
-        b_k = keys if odd else keys_tmp
-        b_o = order if odd else tmp
-        for b in range(257):
-            count[b] = 0
-        for m in range(lo, hi):
-            count[((a_k[m] >> shift) & 255) + 1] += 1
+def radix_order(d, order, tmp, keys, keys_tmp, count):
+    """order[:] = the positions of d in increasing order, by an LSD radix sort of the bit
+    patterns (non-negative doubles, +inf included, order like their int64 views): eight
+    byte passes, each skipped when all keys share that byte; several times faster than
+    a comparison sort of a few thousand values."""
+    n = d.shape[0]
+    bits = d.view(np.int64)
+    for m in range(n):
+        order[m] = m
+        keys[m] = bits[m]
+    for shift in range(0, 64, 8):
+        count[:] = 0
+        for m in range(n):
+            count[((keys[m] >> shift) & 255) + 1] += 1
         # All keys share this byte: skip the pass (a loop, not count.max(), whose
         # compilation alone took a second).
         same = False
@@ -246,58 +243,16 @@ def _radix_passes(keys, order, keys_tmp, tmp, count, lo, hi, s0, s1):
             same |= count[b] == n
         if same:
             continue
-        count[0] = lo
         for b in range(256):
             count[b + 1] += count[b]
-        for m in range(lo, hi):
-            b = (a_k[m] >> shift) & 255
+        for m in range(n):
+            b = (keys[m] >> shift) & 255
             q = count[b]
             count[b] = q + 1
-            b_k[q] = a_k[m]
-            b_o[q] = a_o[m]
-        odd = not odd
-    if odd:
-        for m in range(lo, hi):
-            keys[m] = keys_tmp[m]
-            order[m] = tmp[m]
-
-
-@njit(cache=True)
-def radix_order(d, order, tmp, keys, keys_tmp, count):
-    """order[:] = the positions of d in increasing order, by an LSD radix sort of the bit
-    patterns (non-negative doubles, +inf included, order like their int64 views); several
-    times faster than a comparison sort of a few thousand values. Returns ``order``.
-
-    The high 32 bits first (four byte passes), then each run of equal high bits sorted on
-    the low ones (insertion, or four more passes over a long run): distances that agree
-    to 20 mantissa bits are rare, so most rows need half the passes of a full 64-bit sort
-    (55 against 94 us per row of 4000 at N = 4000)."""
-    n = d.shape[0]
-    bits = d.view(np.int64)
-    for m in range(n):
-        order[m] = m
-        keys[m] = bits[m]
-    _radix_passes(keys, order, keys_tmp, tmp, count, 0, n, 32, 64)
-    start = 0
-    while start < n:
-        h = keys[start] >> 32
-        stop = start + 1
-        while stop < n and (keys[stop] >> 32) == h:
-            stop += 1
-        if stop - start > 16:
-            _radix_passes(keys, order, keys_tmp, tmp, count, start, stop, 0, 32)
-        else:
-            for q in range(start + 1, stop):
-                kv = keys[q]
-                ov = order[q]
-                r = q
-                while r > start and keys[r - 1] > kv:
-                    keys[r] = keys[r - 1]
-                    order[r] = order[r - 1]
-                    r -= 1
-                keys[r] = kv
-                order[r] = ov
-        start = stop
+            keys_tmp[q] = keys[m]
+            tmp[q] = order[m]
+        keys, keys_tmp = keys_tmp, keys
+        order, tmp = tmp, order
     return order
 
 
