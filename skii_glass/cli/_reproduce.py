@@ -44,7 +44,7 @@ Scales:
           on 2 shared cores.
   tiny    N = 128, 3 x 3, T = 2: seconds; for tests (numbers are meaningless).
   --from-bundled skips stages 1-3 and analyses the packaged dataset: no simulation;
-          87-90 s on a first run on 2 cores (numba compiling; thermal and inherent
+          75-91 s on a first run on 2 cores (numba compiling; thermal and inherent
           structures, 10 x 1290 particles; the leave-one-configuration-out selections
           dominate; 61 s with --structure thermal, less with --max-d 5).
 """
