@@ -59,6 +59,7 @@ from numba import njit
 
 from ._cell_grids import block_buffer
 from ._kernels import neighbours, rank_sorted_run, sort_ints, sq_dist_row, weighted_rank
+from ._simd import append_between
 
 # Size of the strided sample that sets a row's first buffer threshold (its r-th smallest,
 # r <= this, is the threshold).
@@ -414,26 +415,6 @@ def _heapify(hv, hx, size):
 
 
 @njit(cache=True)
-def _append_between(d, i, lo, hi, hv, hx, start):
-    """Append every m != i with lo < d[m] <= hi at hv[start:], hx[start:]; returns the new
-    end. The caller guarantees room: the rows appended are disjoint from those held.
-
-    A branch, not a branch-free select: the rows taken are few (~1% of the row for a
-    first buffer), so the branch is predicted, and writing every row cost twice as much
-    (3.8 against 2.0 ms per 1000 rows of N = 4000, 8 selected columns)."""
-    n = d.shape[0]
-    c = start
-    for m in range(n):
-        v = d[m]
-        if v <= hi:
-            if v > lo and m != i:
-                hv[c] = v
-                hx[c] = m
-                c += 1
-    return c
-
-
-@njit(cache=True)
 def _sample_threshold(d, want, samp):
     """A distance below which about ``want`` of the values of d lie: the r-th smallest
     of an evenly strided sample, r <= ``samp.shape[0]`` (inf when want is a large part of
@@ -467,7 +448,7 @@ def buffer_start(d, i, want, samp, hv, hx, bs):
     The heap order is made at the first pop (:func:`_ensure_heap`): with k = 1 the shared
     walk (:func:`scan_candidates_k1`) reads the heap unsorted and most rows never pop."""
     tau = _sample_threshold(d, want, samp)
-    size = _append_between(d, i, -1.0, tau, hv, hx, 0)
+    size = append_between(d, i, -1.0, tau, hv, hx, 0)
     bs[0] = 0
     bs[1] = size
     bs[2] = 0
@@ -478,7 +459,7 @@ def buffer_start(d, i, want, samp, hv, hx, bs):
 def buffer_grow(d, i, tau, new_tau, hv, hx, bs):
     """Add every row with tau < d <= new_tau to the heap (the prefix stays sorted and
     below them)."""
-    size = _append_between(d, i, tau, new_tau, hv, hx, bs[1])
+    size = append_between(d, i, tau, new_tau, hv, hx, bs[1])
     bs[1] = size
     bs[2] = 0
 
@@ -910,7 +891,9 @@ def pruned_forward_rows(
     :func:`skii._parallel.run_row_chunks`).
 
     st: (n_selected, n) the subset S, columns in feature-index order; ct: (n_cand, n) the
-    candidates, and ``cr`` the same row-major (n, n_cand), for the buffer scans. With
+    candidates, and ``cr`` the same row-major (n, n_cand), for the buffer scans (with k =
+    1 and ``record``, (n, n_cand + 1): a last column of zeros, the lane of S itself in the
+    shared walk, which then finds the recorded row's neighbour with the candidates'). With
     |S| = 0, ``cs``, ``c_order``, ``c_pos`` (n_cand, n) are the sorted candidate columns,
     the row at each sorted position and the sorted position of each row;
     with |S| = 1, ``ss``, ``s_order``, ``s_pos`` (n,) the same for the selected column;
@@ -955,10 +938,13 @@ def pruned_forward_rows(
     # compile a second version of it.
     yes = k > 0
     zero = k - k
-    xi_c, best, arg, neq, done = shared_scan_scratch(n_cand)
+    # k = 1 with the recorded row: cr carries one more column, of zeros, whose lane in the
+    # shared walk finds the nearest neighbour in S itself (d = d_S + 0).
+    own = k == 1 and record and cr.shape[1] == n_cand + 1
+    xi_c, best, arg, neq, done = shared_scan_scratch(cr.shape[1])
     # Target rank of each row already looked up for this row i (-1: not yet).
     q_rank = np.full(n, -1.0)
-    touched = np.empty(n_cand + 1, dtype=np.int64)
+    touched = np.empty(n_cand + 2, dtype=np.int64)
     for i in range(lo, hi):
         p_y = y_pos[i]
         fallbacks[i] = 0
@@ -993,7 +979,7 @@ def pruned_forward_rows(
             tau = row_buffer(n_sel, ss, s_order, p_s, d_s, i, n_buf, samp, bv, bi, hv, hx, bs)
         # False, typed bool: a literal False would compile a second version of callees.
         walked = n_sel < 0
-        if k == 1 and n_cand > 0:
+        if k == 1 and (n_cand > 0 or own):
             scan_candidates_k1(bv, bi, hv, hx, bs, tau, cr, i, xi_c, best, arg, neq, done)
         n_touched = 0
         for c in range(n_cand):
@@ -1029,24 +1015,38 @@ def pruned_forward_rows(
             tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random, prio_t,
                                    memo_m, memo_r, yrow, ystate, dv, di)
             fwd[i, c] = tot / k
+        if record and own and done[n_cand] and neq[n_cand] == 1:
+            # Delta(X_S -> y), k = 1: the own lane's single nearest neighbour, proven.
+            q = arg[n_cand]
+            r = q_rank[q]
+            if r < 0.0:
+                touched[n_touched] = q
+                n_touched += 1
+                idx[0] = q
+                w[0] = 1.0
+                r = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, k, tie_random,
+                                     prio_t, memo_m, memo_r, yrow, ystate, dv, di)
+            rec_st[i] = r
+        elif record:
+            # Delta(X_S -> y): the neighbours in S are the head of the buffer.
+            cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, zero, not yes, i, k, dv, di, top)
+            if cnt >= 0:
+                s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w,
+                                      tied)  # fmt: skip
+            else:
+                fallbacks[i] += 1
+                if not have_ds:
+                    sq_dist_row(st, i, d_s)
+                    d_s[i] = np.inf
+                    have_ds = True
+                s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
+            tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random,
+                                   prio_t, memo_m, memo_r, yrow, ystate, dv, di)
+            rec_st[i] = tot / k
         for e in range(n_touched):
             q_rank[touched[e]] = -1.0
         if not record:
             continue
-        # Delta(X_S -> y): the neighbours in S are the head of the buffer.
-        cnt = buffer_scan(bv, bi, hv, hx, bs, tau, cr, zero, not yes, i, k, dv, di, top)
-        if cnt >= 0:
-            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-        else:
-            fallbacks[i] += 1
-            if not have_ds:
-                sq_dist_row(st, i, d_s)
-                d_s[i] = np.inf
-                have_ds = True
-            s = neighbours(d_s, i, k, tie_random, prio_s, idx, w, top, tied)
-        tot = _ranks_in_target(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random, prio_t,
-                               memo_m, memo_r, yrow, ystate, dv, di)
-        rec_st[i] = tot / k
         # Delta(y -> X_S): target neighbours from the sorted target, ranks in S.
         cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)
         s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)

@@ -224,10 +224,14 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     if defer or not searched or kernel_record:
         # The buffer kernel: the candidates (unless searched above) and the recorded row.
         sizes = _buffer_sizes(n, k, n_sel)
+        ct_k, cr_k = (ct, cr) if defer or not searched else (ct[:0], cr[:, :0])
+        if k == 1 and kernel_record:
+            # The lane of S itself in the kernel's shared walk (see pruned_forward_rows).
+            cr_k = np.hstack([cr_k, np.zeros((n, 1))])
         run_row_chunks(
-            _pruned_kernels.pruned_forward_rows, n, st, ct if defer or not searched else ct[:0],
-            cr, cs, co, cp, ss, so, sp, *_block_grid(st, block), ys, yo, yp, yb, k, tie_random,
-            ps, pt, *sizes, kernel_record, defer, fwd, rec_st, rec_ts, fallbacks,
+            _pruned_kernels.pruned_forward_rows, n, st, ct_k, cr_k, cs, co, cp, ss, so, sp,
+            *_block_grid(st, block), ys, yo, yp, yb, k, tie_random, ps, pt, *sizes,
+            kernel_record, defer, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip
     if defer:
         deferred = fwd < 0.0
