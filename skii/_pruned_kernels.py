@@ -58,7 +58,15 @@ import numpy as np
 from numba import njit
 
 from ._cell_grids import block_buffer
-from ._kernels import neighbours, rank_sorted_run, sort_ints, sq_dist_row, weighted_rank
+from ._kernels import (
+    _INT64_MAX,
+    _bits_to_float,
+    neighbours,
+    rank_sorted_run,
+    sort_ints,
+    sq_dist_row,
+    weighted_rank,
+)
 from ._simd import append_between
 
 # Size of the strided sample that sets a row's first buffer threshold (its r-th smallest,
@@ -679,6 +687,34 @@ def buffer_refill(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, d_s, i, tau
 
 
 @njit(cache=True)
+def nearest_full_scan(d_s, xc, i, tie_random, prio, d, idx, w, top, tied, dv, di):
+    """Row i's nearest neighbour (k = 1) in S + c by a full scan, into idx, w; returns
+    their number, as :func:`skii._kernels.neighbours` on ``d = d_S + u * u``.
+
+    One pass computes d (as the brute force does) and its minimum t over the bit
+    patterns (non-negative doubles order like their int64 views: a vectorised integer
+    minimum); the rows at t are then packed by :func:`skii._simd.append_between` over
+    (t's predecessor, t] (``dv``/``di`` scratch). Only when several tie does the general
+    selection run. A full scan cost 1.9 against 3.9 us at N = 4000.
+    """
+    n = d_s.shape[0]
+    xci = xc[i]
+    bits = d.view(np.int64)
+    tb = _INT64_MAX
+    for m in range(n):
+        u = xc[m] - xci
+        d[m] = d_s[m] + u * u
+        tb = min(tb, bits[m])
+    t = _bits_to_float(tb)
+    below = _bits_to_float(tb - 1) if tb > 0 else -1.0
+    if append_between(d, i, below, t, dv, di, 0) == 1:
+        idx[0] = di[0]
+        w[0] = 1.0
+        return 1
+    return neighbours(d, i, 1, tie_random, prio, idx, w, top, tied)
+
+
+@njit(cache=True)
 def candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, d_s, have_ds,
                          d, i, tau, cr, c, xc, k, tie_random, prio_s, bv, bi, hv, hx, bs, dv,
                          di, top, idx, w, tied, direct):
@@ -715,6 +751,9 @@ def candidate_neighbours(n_sel, walked, ss, s_order, p_s, n_buf, n_buf_max, st, 
         sq_dist_row(st, i, d_s)
         d_s[i] = np.inf
         have_ds = True
+    if k == 1:
+        s = nearest_full_scan(d_s, xc, i, tie_random, prio_s, d, idx, w, top, tied, dv, di)
+        return s, tau, walked, have_ds, fails
     n = d_s.shape[0]
     xci = xc[i]
     for m in range(n):

@@ -65,6 +65,35 @@ def _assert_same_path(got: pd.DataFrame, want: pd.DataFrame):
 
 
 # --------------------------------------------------------------------------- 1-D helpers
+@pytest.mark.parametrize("tie_random", [False, True])
+@pytest.mark.parametrize("decimals", [0, 1, 6])
+def test_nearest_full_scan_matches_neighbours(tie_random, decimals):
+    """The k = 1 full scan (minimum in the distance pass, tied rows packed by the vector
+    append) picks the same rows and weights as the general selection, ties included."""
+    from skii._kernels import neighbours
+    from skii._pruned_kernels import nearest_full_scan
+
+    rng = np.random.default_rng(decimals)
+    for n in (2, 9, 64, 301):
+        x = np.round(rng.normal(size=(n, 3)), decimals)
+        prio = rng.permutation(n).astype(float)
+        for i in range(0, n, max(1, n // 7)):
+            d_s = ((x[:, :2] - x[i, :2]) ** 2).sum(axis=1)
+            d_s[i] = np.inf
+            xc = np.ascontiguousarray(x[:, 2])
+            got = [np.empty(n, dtype=np.int64), np.empty(n)]
+            s = nearest_full_scan(d_s, xc, i, tie_random, prio, np.empty(n), *got,
+                                  np.empty(1), np.empty(n, dtype=np.int64), np.empty(n),
+                                  np.empty(n, dtype=np.int64))  # fmt: skip
+            d = d_s + (xc - xc[i]) ** 2
+            want = [np.empty(n, dtype=np.int64), np.empty(n)]
+            s_ref = neighbours(d, i, 1, tie_random, prio, *want, np.empty(1),
+                               np.empty(n, dtype=np.int64))  # fmt: skip
+            assert s == s_ref
+            np.testing.assert_array_equal(got[0][:s], want[0][:s])
+            np.testing.assert_array_equal(got[1][:s], want[1][:s])
+
+
 def test_walk_and_rank_in_sorted_column_match_counting():
     rng = np.random.default_rng(0)
     x = np.round(rng.normal(size=60), 1)  # many exact ties
