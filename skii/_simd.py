@@ -92,17 +92,13 @@ def _compress_block(typingctx, d, base, lo, hi, skip, hv, hx, c):
             fn = mod.declare_intrinsic(f"llvm.experimental.vector.compress.{suffix}", (), fnty)
             return builder.call(fn, [value, mask, ir.Constant(vec_type, ir.Undefined)])
 
+        dst_v = builder.bitcast(builder.gep(hv_arr.data, [c_v]), v8d.as_pointer())
+        builder.store(compress(v8d, "v8f64", vals), dst_v, align=8)
+        dst_x = builder.bitcast(builder.gep(hx_arr.data, [c_v]), v8i.as_pointer())
+        builder.store(compress(v8i, "v8i64", rows), dst_x, align=8)
         i8 = ir.IntType(8)
-        bits = builder.bitcast(mask, i8)
-        # Most blocks take no row: skip their packing and stores.
-        with builder.if_then(builder.icmp_unsigned("!=", bits, ir.Constant(i8, 0)),
-                             likely=False):  # fmt: skip
-            dst_v = builder.bitcast(builder.gep(hv_arr.data, [c_v]), v8d.as_pointer())
-            builder.store(compress(v8d, "v8f64", vals), dst_v, align=8)
-            dst_x = builder.bitcast(builder.gep(hx_arr.data, [c_v]), v8i.as_pointer())
-            builder.store(compress(v8i, "v8i64", rows), dst_x, align=8)
         popcount = mod.declare_intrinsic("llvm.ctpop", [i8])
-        taken = builder.zext(builder.call(popcount, [bits]), i64)
+        taken = builder.zext(builder.call(popcount, [builder.bitcast(mask, i8)]), i64)
         return builder.add(c_v, taken)
 
     return sig, codegen
