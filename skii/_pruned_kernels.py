@@ -983,7 +983,7 @@ def pruned_forward_rows(
     xi_c, best, arg, neq, done = shared_scan_scratch(cr.shape[1])
     # Target rank of each row already looked up for this row i (-1: not yet).
     q_rank = np.full(n, -1.0)
-    touched = np.empty(n_cand + 2, dtype=np.int64)
+    touched = np.empty(n_cand + 1, dtype=np.int64)
     for i in range(lo, hi):
         p_y = y_pos[i]
         fallbacks[i] = 0
@@ -1058,10 +1058,8 @@ def pruned_forward_rows(
         if record and own and done[n_cand] and neq[n_cand] == 1:
             # Delta(X_S -> y), k = 1: the own lane's single nearest neighbour, proven.
             q = arg[n_cand]
-            r = q_rank[q]
+            r = q_rank[q]  # often one of the candidates' neighbours
             if r < 0.0:
-                touched[n_touched] = q
-                n_touched += 1
                 u = ys[y_pos[q]] - ys[p_y]
                 r = rank_fast(ys, y_order, y_start, p_y, y_pos[q], u * u, q, tie_random, prio_t)
             rec_st[i] = r
