@@ -17,32 +17,34 @@ from numba import njit
 
 
 @njit(cache=True)
-def axis_cells(col, g, edges):
-    """Cut the axis of ``col`` into at most g cells: writes the cell edges to ``edges``
-    (g + 1,) and returns ``(n_cells, cells)``, the number of cells and the cell of every
-    value.
+def axis_cells(col, order, g, edges):
+    """Cut the axis of ``col`` into at most g cells, ``order`` its sorted order (a stable
+    argsort): writes the cell edges to ``edges`` (g + 1,) and returns ``(n_cells,
+    cells)``, the number of cells and the cell of every value.
 
-    edges[0] = -inf and edges[n_cells] = inf; the interior edges are distinct quantiles of
-    a strided sample of the column (distinct, so that a column with few values gets few
-    cells and every gap to an edge other than a row's own lower edge is positive). Cell a
-    holds the values x with ``edges[a] <= x < edges[a + 1]``.
+    edges[0] = -inf and edges[n_cells] = inf; the interior edges are the distinct values
+    at the sorted positions ``a * n // g`` (distinct, so that a column with few values gets
+    few cells and every gap to an edge other than a row's own lower edge is positive).
+    Cell a holds the values x with ``edges[a] <= x < edges[a + 1]``. O(n + g): one walk in
+    sorted order (a binary search per value cost ~60% of building a candidate's grid).
     """
     n = col.shape[0]
-    stride = max(1, n // (32 * g))
-    samp = np.sort(col[::stride])
-    ns = samp.shape[0]
     edges[0] = -np.inf
     n_cells = 1
     for a in range(1, g):
-        v = samp[(a * ns) // g]
+        v = col[order[(a * n) // g]]
         if v > edges[n_cells - 1]:
             edges[n_cells] = v
             n_cells += 1
     edges[n_cells] = np.inf
-    inner = edges[1:n_cells]
     cells = np.empty(n, dtype=np.int64)
-    for m in range(n):
-        cells[m] = np.searchsorted(inner, col[m], side="right")
+    c = 0
+    for p in range(n):
+        m = order[p]
+        x = col[m]
+        while x >= edges[c + 1]:  # edges[n_cells] = inf stops it
+            c += 1
+        cells[m] = c
     return n_cells, cells
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from ._cell_grids import axis_cells, build_grid, outside_bound
-from ._pruned_kernels import rank_fast, select_neighbours
+from ._pruned_kernels import rank_fast, select_neighbours, walk_sorted
 
 # Rows per cell aimed at, in two and three dimensions. Search time per query at N = 4000
 # (Gaussian columns, 1 thread), for 1 / 1.5 / 2 / 3 / 4 rows per cell: 2-D 177 / 187 /
@@ -143,8 +143,8 @@ def grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di):
 
 
 @njit(nogil=True, cache=True)
-def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order, y_pos,
-                      y_start, k, tie_random, prio_s, prio_t, g, ptr, listed,
+def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, orders, cand, ys, y_order,
+                      y_pos, y_start, k, tie_random, prio_s, prio_t, g, ptr, listed,
                       fwd_t):  # fmt: skip
     """fwd_t[c, i] for the candidates c_lo:c_hi: contribution of row i to Delta(S + c ->
     y), 1-D target, as :func:`skii._kernels.greedy_candidate_rows` (the caller runs the
@@ -153,8 +153,9 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order
     st: (n_selected, n) the subset in feature-index order, with its cells ``s_cells``
     (n_selected, n), edges ``s_edges`` (n_selected, g + 1) and cell counts ``s_sizes``
     from :func:`axis_cells` (at most g cells per axis);
-    ct: (n_cand, n) the candidates; ``ys``, ``y_order``, ``y_pos``, ``y_start`` the sorted
-    target, its rows, the sorted position of each row and its value buckets. With an
+    ct: (n_cand, n) the candidates, ``orders[cand[c]]`` the sorted order of ct[c]; ``ys``,
+    ``y_order``, ``y_pos``, ``y_start`` the sorted target, its rows, the sorted position of
+    each row and its value buckets. With an
     empty ``ptr``, every row; else only the rows ``listed[ptr[c]:ptr[c + 1]]`` of
     candidate c (those the buffer kernel left to the grid, see
     :func:`skii._pruned_path.group_step`).
@@ -181,7 +182,7 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order
     every = ptr.shape[0] == 0
     for c in range(c_lo, c_hi):
         pts[n_sel] = ct[c]  # the candidate last, as d_S + u * u
-        sizes[n_sel], axes[n_sel] = axis_cells(ct[c], g, edges[n_sel])
+        sizes[n_sel], axes[n_sel] = axis_cells(ct[c], orders[cand[c]], g, edges[n_sel])
         rows, tp, tc, start = build_grid(pts, axes, sizes)
         if not every:
             for p in range(n):
@@ -201,3 +202,144 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, ys, y_order
                 tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
                                         tie_random, prio_t)  # fmt: skip
             fwd_t[c, i] = tot / k
+
+
+@njit(cache=True, inline="always")
+def _cell_bounds(e, a, qf, cf):
+    """Lower and upper bounds of the squared difference on one axis between qf (in cell
+    cf) and every value in cell a (``e[a] <= x < e[a + 1]``): rounding is monotone, so the
+    computed ``(x - qf) ** 2`` lies between them (the upper one is inf for the two outer
+    cells, whose outer edges are infinite)."""
+    lo = 0.0
+    if a < cf:
+        u = e[a + 1] - qf
+        lo = u * u
+    elif a > cf:
+        u = e[a] - qf
+        lo = u * u
+    u = e[a] - qf
+    v = e[a + 1] - qf
+    return lo, max(u * u, v * v)
+
+
+@njit(cache=True)
+def grid_rank(rows, tp, start, edges, sizes, p, t, j, tie_random, prio, q, cc):
+    """rbar(i, j) in the grid's space, i = rows[p] (q, cc its coordinates and cells), t
+    its computed distance to j: the same counts as
+    :func:`skii._kernels.rank_by_counting` (m != i), from a range count that adds whole
+    cells whose bound lies below t, skips those whose bound lies above it, and compares
+    point by point in the rest (cells along the last axis walked outward from i's, each
+    way, until their bound exceeds t)."""
+    dims = tp.shape[1]
+    last = dims - 1
+    g_last = sizes[last]
+    n1 = sizes[1] if dims == 3 else 1
+    c0 = cc[last]
+    q0 = q[0]
+    q1 = q[1]
+    q2 = q[2] if dims == 3 else 0.0
+    pj = prio[j]
+    less = 0
+    eq = 0
+    before = 0
+    own = False  # whether i's own cell was counted whole
+    for a in range(sizes[0]):
+        lo_a, hi_a = _cell_bounds(edges[0], a, q0, cc[0])
+        if lo_a > t:
+            continue
+        for b in range(n1):
+            lo_ab = lo_a
+            hi_ab = hi_a
+            if dims == 3:
+                lo_b, hi_b = _cell_bounds(edges[1], b, q1, cc[1])
+                lo_ab = lo_a + lo_b
+                hi_ab = hi_a + hi_b
+                if lo_ab > t:
+                    continue
+            base = a * g_last if dims == 2 else (a * n1 + b) * g_last
+            for side in range(2):
+                step = 1 if side == 0 else -1
+                c = c0 if side == 0 else c0 - 1
+                while 0 <= c < g_last:
+                    lo_c, hi_c = _cell_bounds(edges[last], c, q[last], c0)
+                    if lo_ab + lo_c > t:
+                        break  # and every cell beyond it on this side
+                    cell = base + c
+                    if hi_ab + hi_c < t:
+                        less += start[cell + 1] - start[cell]
+                        own |= start[cell] <= p < start[cell + 1]
+                    else:
+                        for r in range(start[cell], start[cell + 1]):
+                            if r == p:
+                                continue
+                            u = tp[r, 0] - q0
+                            d = u * u
+                            u = tp[r, 1] - q1
+                            d += u * u
+                            if dims == 3:
+                                u = tp[r, 2] - q2
+                                d += u * u
+                            if d < t:
+                                less += 1
+                            elif d == t:
+                                m = rows[r]
+                                if m != j:
+                                    eq += 1
+                                    if tie_random and prio[m] < pj:
+                                        before += 1
+                    c += step
+    if own:
+        less -= 1  # i itself (distance 0 < t)
+    if not tie_random:
+        return 1.0 + less + 0.5 * eq
+    return 1.0 + less + before
+
+
+@njit(nogil=True, cache=True)
+def grid_record_rows(lo, hi, rows, tp, tc, start, edges, sizes, ys, y_order, y_pos, y_start, k,
+                     tie_random, prio_s, prio_t, rec_st, rec_ts):  # fmt: skip
+    """rec_st[i], rec_ts[i] for the rows at grid positions lo:hi of a grid on S (2 or 3
+    columns, from :func:`skii._cell_grids.build_grid`): contributions of row i to
+    Delta(X_S -> y) (neighbours by :func:`grid_knn`, ranks in the sorted target) and
+    Delta(y -> X_S) (neighbours in the sorted target, ranks by :func:`grid_rank`), as
+    :func:`skii._kernels.imbalance_rows` (the caller runs the ranges on threads)."""
+    n, dims = tp.shape
+    pos = np.empty(n, dtype=np.int64)
+    for p in range(n):
+        pos[rows[p]] = p
+    dv = np.empty(n)
+    di = np.empty(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    tied = np.empty(n, dtype=np.int64)
+    top = np.empty(k)
+    q = np.empty(dims)
+    cc = np.empty(dims, dtype=np.int64)
+    for p in range(lo, hi):
+        i = rows[p]
+        p_y = y_pos[i]
+        # Delta(X_S -> y): neighbours in S (grid_knn also sets q and cc to p's).
+        cnt = grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di)
+        s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+        tot = 0.0
+        for e in range(s):
+            m = idx[e]
+            u = ys[y_pos[m]] - ys[p_y]
+            tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m, tie_random,
+                                    prio_t)  # fmt: skip
+        rec_st[i] = tot / k
+        # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
+        cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)
+        s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)
+        tot = 0.0
+        for e in range(s):
+            m = idx[e]
+            r = pos[m]
+            u = tp[r, 0] - q[0]
+            t = u * u
+            for f in range(1, dims):
+                u = tp[r, f] - q[f]
+                t += u * u
+            tot += w[e] * grid_rank(rows, tp, start, edges, sizes, p, t, m, tie_random, prio_s,
+                                    q, cc)  # fmt: skip
+        rec_ts[i] = tot / k

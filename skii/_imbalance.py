@@ -667,6 +667,8 @@ def imbalance_path(
     pruned = _PRUNED and (backward or target.shape[1] == 1) and not periodic
     ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt, _, _ in per_group] if pruned and \
         not backward else []
+    # Each group's columns transposed and sorted once for the whole path.
+    columns = [_pruned_path.prepare_columns(xg) for xg, *_ in per_group] if ysorted else []
     if pruned and backward:
         ysorted = _pruned_unsup_path.prepare_groups(
             [tt for _, tt, _, _ in per_group], k, tie_random, [pt for *_, pt in per_group]
@@ -681,7 +683,7 @@ def imbalance_path(
     while len(selected) < n_features_to_select:
         if candidates and pruned:
             fwd, record, std = _pruned_candidates(
-                per_group, ysorted, selected, candidates, k, tie_random, n_jobs
+                per_group, ysorted, selected, candidates, k, tie_random, n_jobs, columns
             )
             if rows:
                 rows[-1] = rows[-1][:3] + record
@@ -723,7 +725,8 @@ def imbalance_path(
         else:
             chosen = int(np.flatnonzero(const & ~np.isin(np.arange(p), selected))[0])
         if pruned and rows and not candidates:
-            last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)
+            last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs,
+                                      columns)
             rows[-1] = rows[-1][:3] + last[1]
             stds[-1] = last[2]
         selected.append(chosen)
@@ -742,7 +745,8 @@ def imbalance_path(
         )
         progress.update()
     if pruned and rows and math.isnan(rows[-1][3]):
-        last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs)
+        last = _pruned_candidates(per_group, ysorted, selected, [], k, tie_random, n_jobs,
+                                      columns)
         rows[-1] = rows[-1][:3] + last[1]
         stds[-1] = last[2]
     progress.close()
@@ -781,15 +785,17 @@ def path_columns(mode: str = "supervised") -> tuple[str, str]:
     return "delta_subset_to_full", "delta_full_to_subset"
 
 
-def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, n_jobs):
+def _pruned_candidates(per_group, ysorted, selected, candidates, k, tie_random, n_jobs,
+                       columns):  # fmt: skip
     """Pruned supervised step: Delta(X_S+j -> y) of every candidate (mean over groups) and
-    the recorded row of S itself (needs S non-empty)."""
+    the recorded row of S itself (needs S non-empty); ``columns``: each group's
+    :class:`skii._pruned_path.Columns` (unused when unsupervised)."""
     if ysorted and isinstance(ysorted[0], _pruned_unsup_path.FullSpace):
         return _pruned_unsup_candidates(per_group, ysorted, selected, candidates, k, tie_random,
                                         n_jobs)
     tasks = [
-        (xg, ys, selected, candidates, k, tie_random, ps, pt, bool(selected), True)
-        for (xg, _, ps, pt), ys in zip(per_group, ysorted, strict=True)
+        (xg, ys, selected, candidates, k, tie_random, ps, pt, bool(selected), True, cols)
+        for (xg, _, ps, pt), ys, cols in zip(per_group, ysorted, columns, strict=True)
     ]
     res = _map(_pruned_path.group_step, tasks, n_jobs)
     fwd = np.mean([r[0] for r in res], axis=0)

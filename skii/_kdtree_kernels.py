@@ -378,12 +378,15 @@ def tree_record_rows(st, ys, y_order, y_pos, y_start, k, tie_random, prio_s, pri
 
 
 @njit(parallel=True, cache=True)
-def sorted_forward_rows(ct, ys, y_order, y_pos, y_start, k, tie_random, prio_s, prio_t, fwd):
+def sorted_forward_rows(ct, orders, cand, ys, y_order, y_pos, y_start, k, tie_random, prio_s,
+                        prio_t, fwd):  # fmt: skip
     """The first step (|S| = 0), where a sorted column is the one-dimensional tree: fwd[i,
-    c], the contribution of row i to Delta(c -> y) (ct: (n_cand, n) the candidates), as
+    c], the contribution of row i to Delta(c -> y) (ct: (n_cand, n) the candidates,
+    ``orders[cand[c]]`` the sorted order of ct[c], from
+    :func:`skii._pruned_kernels.column_orders`), as
     :func:`skii._pruned_kernels.pruned_forward_rows` gives it (the same walks,
-    neighbours and ranks), but parallel over candidates, each sorted on its thread, with
-    the rows in sorted order, so that each walk reads memory next to the previous one.
+    neighbours and ranks), but parallel over candidates, with the rows in sorted order, so
+    that each walk reads memory next to the previous one.
     """
     n_cand, n = ct.shape
     fwd_t = np.empty((n_cand, n))
@@ -393,8 +396,7 @@ def sorted_forward_rows(ct, ys, y_order, y_pos, y_start, k, tie_random, prio_s, 
         idx = np.empty(n, dtype=np.int64)
         w = np.empty(n)
         tied = np.empty(n, dtype=np.int64)
-        # Sorted here, in parallel: numpy's sort of 60 columns was a third of the step.
-        order = np.argsort(ct[c], kind="mergesort")
+        order = orders[cand[c]]
         xs = ct[c][order]
         for p in range(n):
             i = order[p]

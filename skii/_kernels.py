@@ -32,6 +32,7 @@ from ._parallel import run_row_chunks
 _SORT_THRESHOLD = 12
 _BLOCK = 64
 _INT64_MAX = np.iinfo(np.int64).max
+_INT64_MIN = np.iinfo(np.int64).min
 
 
 @njit(cache=True)
@@ -223,15 +224,20 @@ def rank_by_counting(d, i, j, tie_random, prio):
 
 @njit(cache=True)
 def radix_order(d, order, tmp, keys, keys_tmp, count):
-    """order[:] = the positions of d in increasing order, by an LSD radix sort of the bit
-    patterns (non-negative doubles, +inf included, order like their int64 views): eight
-    byte passes, each skipped when all keys share that byte; several times faster than
-    a comparison sort of a few thousand values."""
+    """order[:] = the positions of d in increasing order (stable), by an LSD radix sort of
+    the bit patterns (any doubles but NaN, infinities included): eight byte passes, each
+    skipped when all keys share that byte; several times faster than a comparison sort
+    of a few thousand values. Returns the array holding the order (``order`` or ``tmp``).
+    """
     n = d.shape[0]
     bits = d.view(np.int64)
     for m in range(n):
         order[m] = m
-        keys[m] = bits[m]
+        # -0.0 as 0.0 (equal values keep their index order, as a stable argsort's);
+        # negative patterns flipped whole, the others' sign bit only: the keys' unsigned
+        # byte order is then the numeric order.
+        b = 0 if bits[m] == _INT64_MIN else bits[m]
+        keys[m] = b ^ ((b >> 63) | _INT64_MIN)
     for shift in range(0, 64, 8):
         count[:] = 0
         for m in range(n):

@@ -62,6 +62,7 @@ from ._kernels import (
     _INT64_MAX,
     _bits_to_float,
     neighbours,
+    radix_order,
     rank_sorted_run,
     sort_ints,
     sq_dist_row,
@@ -84,6 +85,21 @@ _ROW_AFTER = (16, 4)
 # A buffer grown past 1 / _WIDE of the rows is not worth sorting further for this
 # candidate: one full scan instead.
 _WIDE = 8
+
+
+@njit(nogil=True, cache=True)
+def column_orders(lo, hi, xt, order):
+    """order[c]: the stable sorted order of xt[c], for the columns lo:hi (the caller runs
+    the column ranges on threads, :func:`skii._parallel.run_row_chunks`): once per group,
+    for the first step's walks and every later grid's cells. A radix sort: numba's
+    mergesort argsort took 8x longer (N = 16000)."""
+    n = xt.shape[1]
+    tmp = np.empty(n, dtype=np.int64)
+    keys = np.empty(n, dtype=np.int64)
+    keys_tmp = np.empty(n, dtype=np.int64)
+    count = np.empty(257, dtype=np.int64)
+    for c in range(lo, hi):
+        order[c] = radix_order(xt[c], order[c], tmp, keys, keys_tmp, count)
 
 
 @njit(cache=True)

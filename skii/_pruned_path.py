@@ -11,6 +11,7 @@ summed by numpy in row order).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -89,56 +90,92 @@ def _use_tree(n: int, k: int, n_selected: int, n_cand: int, grid: bool) -> bool:
     return (grid or n_cand == 0) and n_selected in (2, 3) and n >= 3000
 
 
-def sorted_columns(at: np.ndarray):
-    """Sorted values, row of each sorted position, sorted position of each row (per row of
-    ``at``, shape (m, n))."""
-    order = np.argsort(at, axis=1, kind="stable")
-    vals = np.ascontiguousarray(np.take_along_axis(at, order, axis=1))
-    pos = np.empty_like(order)
-    np.put_along_axis(pos, order, np.broadcast_to(np.arange(at.shape[1]), at.shape), axis=1)
-    return vals, np.ascontiguousarray(order), pos
+def sorted_target(col: np.ndarray, order: np.ndarray):
+    """A column as the kernels' sorted target: the sorted values, the row at each sorted
+    position (``order``, a stable argsort of ``col``), the sorted position of each row,
+    and the value buckets of :func:`skii._pruned_kernels.rank_fast` (one per row)."""
+    n = col.shape[0]
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    vals = np.ascontiguousarray(col[order], dtype=np.float64)
+    return vals, np.ascontiguousarray(order), pos, _pruned_kernels.value_buckets(vals, max(1, n))
 
 
 def prepare_group(y: np.ndarray):
-    """Sorted target of one group (the same for every step): the sorted values, the row at
-    each sorted position, the sorted position of each row, and the value buckets of
-    :func:`skii._pruned_kernels.rank_fast` (one per row)."""
-    ys, yo, yp = sorted_columns(np.ascontiguousarray(y.reshape(1, -1), dtype=np.float64))
-    return ys[0], yo[0], yp[0], _pruned_kernels.value_buckets(ys[0], max(1, ys.shape[1]))
+    """Sorted target of one group (the same for every step), as :func:`sorted_target`."""
+    y = np.ascontiguousarray(y.reshape(-1), dtype=np.float64)
+    return sorted_target(y, np.argsort(y, kind="stable"))
 
 
-def step_arrays(xg, selected, cand, sort_cand=True):
+class Columns(NamedTuple):
+    """One group's features as every step reads them: ``xt`` (p, n), the columns
+    transposed, and ``order`` (p, n), the stable sorted order of each (for the first
+    step's walks and the cells of later grids)."""
+
+    xt: np.ndarray
+    order: np.ndarray
+
+
+def prepare_columns(xg: np.ndarray) -> Columns:
+    """:class:`Columns` of one group, sorted once for the whole path, on numba's threads."""
+    xt = np.ascontiguousarray(xg.T, dtype=np.float64)
+    order = np.empty(xt.shape, dtype=np.int64)
+    run_row_chunks(_pruned_kernels.column_orders, xt.shape[0], xt, order)
+    return Columns(xt, order)
+
+
+def step_arrays(xg, selected, cand, sort_cand=True, cols=None, own=False):
     """The kernels' inputs for one step of one group: the selected columns ``st`` (in
     feature-index order) and the candidates ``ct``, transposed, and the candidates
-    row-major ``cr`` (for the buffer scans); with |S| = 0 (and ``sort_cand``) the sorted
-    candidate columns, with |S| = 1 the sorted selected column (else empty placeholders
-    of the same types, so that numba compiles one version)."""
+    row-major ``cr`` (for the buffer scans; with ``own``, one more column of zeros: the
+    lane of S itself in the shared walk of
+    :func:`skii._pruned_kernels.pruned_forward_rows`); with |S| = 0 (and ``sort_cand``)
+    the sorted candidate columns, with |S| = 1 the sorted selected column (else empty
+    placeholders of the same types, so that numba compiles one version). ``cols``: the
+    group's :class:`Columns` (computed here when not given)."""
     n = xg.shape[0]
-    st = np.ascontiguousarray(xg[:, sorted(selected)].T)
-    cr = np.ascontiguousarray(xg[:, list(cand)])
-    ct = np.ascontiguousarray(cr.T)
+    cand = np.asarray(cand, dtype=np.int64)
+    xt = np.ascontiguousarray(xg.T, dtype=np.float64) if cols is None else cols.xt
+    st = xt[sorted(selected)]
+    ct = xt[cand]
+    cr = np.empty((n, cand.size + own))
+    cr[:, : cand.size] = xg[:, cand]
+    if own:
+        cr[:, -1] = 0.0
+
+    def orders(columns):
+        if cols is not None:
+            return cols.order[columns]
+        return np.argsort(xt[columns], axis=1, kind="stable")
+
     if len(selected) == 0 and sort_cand:
-        c_sorted = sorted_columns(ct)
+        order = orders(cand)
+        pos = np.empty_like(order)
+        np.put_along_axis(pos, order, np.broadcast_to(np.arange(n), order.shape), axis=1)
+        c_sorted = (np.take_along_axis(ct, order, axis=1), order, pos)
     else:
         c_sorted = (np.empty((0, n)), np.empty((0, n), dtype=np.int64),
                     np.empty((0, n), dtype=np.int64))
     if len(selected) == 1:
-        s_sorted = tuple(a[0] for a in sorted_columns(st))
+        s_sorted = sorted_target(st[0], orders(list(selected))[0])[:3]
     else:
         s_sorted = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64))
     return st, ct, cr, c_sorted, s_sorted
 
 
-def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred=None):
+def _grid_forward(st, s_order, ct, orders, cand, ysorted, k, tie_random, ps, pt, fwd,
+                  deferred=None):  # fmt: skip
     """fwd[i, c] of every candidate from cell grids on S + c (|S| = 1 or 2), the candidates
-    on threads; with ``deferred`` (a boolean (n, n_cand) mask) only those entries."""
+    on threads (``s_order`` and ``orders[cand]`` the sorted orders of the columns of S
+    and of the candidates); with ``deferred`` (a boolean (n, n_cand) mask) only those
+    entries."""
     n_sel, n = st.shape
     g = _grid_kernels.grid_size(n, n_sel + 1)
     s_edges = np.empty((n_sel, g + 1))
     s_cells = np.empty((n_sel, n), dtype=np.int64)
     s_sizes = np.empty(n_sel, dtype=np.int64)
     for f in range(n_sel):
-        s_sizes[f], s_cells[f] = _cell_grids.axis_cells(st[f], g, s_edges[f])
+        s_sizes[f], s_cells[f] = _cell_grids.axis_cells(st[f], s_order[f], g, s_edges[f])
     fwd_t = np.empty((ct.shape[0], n))
     if deferred is None:
         ptr = listed = np.empty(0, dtype=np.int64)
@@ -146,8 +183,8 @@ def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred=None):
         cols, listed = np.nonzero(deferred.T)  # rows of each candidate, in candidate order
         ptr = np.searchsorted(cols, np.arange(ct.shape[0] + 1))
     run_row_chunks(
-        _grid_kernels.grid_forward_rows, ct.shape[0], st, s_cells, s_edges, s_sizes, ct,
-        *ysorted, k, tie_random, ps, pt, g, ptr, listed, fwd_t,
+        _grid_kernels.grid_forward_rows, ct.shape[0], st, s_cells, s_edges, s_sizes, ct, orders,
+        cand, *ysorted, k, tie_random, ps, pt, g, ptr, listed, fwd_t,
     )  # fmt: skip
     if deferred is None:
         fwd[:] = fwd_t.T  # row-major, as the brute force sums it
@@ -162,10 +199,11 @@ def _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred=None):
 _BLOCK_ROWS = 64
 
 
-def _block_grid(st, block):
-    """The grid on the two selected columns for :func:`skii._cell_grids.block_buffer`:
-    ``(rows, tp, tc, start, edges, sizes, pos)``, pos the grid position of each row (with
-    ``block`` false, empty arrays of the same types)."""
+def _block_grid(st, s_order, block):
+    """The grid on the two selected columns (``s_order`` their sorted orders) for
+    :func:`skii._cell_grids.block_buffer`: ``(rows, tp, tc, start, edges, sizes, pos)``,
+    pos the grid position of each row (with ``block`` false, empty arrays of the same
+    types)."""
     n_sel, n = st.shape
     if not block:
         e = np.empty(0, dtype=np.int64)
@@ -176,16 +214,67 @@ def _block_grid(st, block):
     axes = np.empty((n_sel, n), dtype=np.int64)
     sizes = np.empty(n_sel, dtype=np.int64)
     for f in range(n_sel):
-        sizes[f], axes[f] = _cell_grids.axis_cells(st[f], g, edges[f])
+        sizes[f], axes[f] = _cell_grids.axis_cells(st[f], s_order[f], g, edges[f])
     rows, tp, tc, start = _cell_grids.build_grid(st, axes, sizes)
     pos = np.empty(n, dtype=np.int64)
     pos[rows] = np.arange(n)
     return rows, tp, tc, start, edges, sizes, pos
 
 
-def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False):
+def _sorted_record(st, s_order, ysorted, k, tie_random, ps, pt, rec_st, rec_ts):
+    """The recorded row with one selected column, from sorted walks alone (no d_S rows):
+    rec_st from the walks in S with ranks in the sorted target, rec_ts from the walks in
+    the target with ranks in S (:func:`skii._kdtree_kernels.sorted_forward_rows` with S,
+    then the target, as the one candidate)."""
+    ys, yo, yp, _ = ysorted
+    one = np.zeros(1, dtype=np.int64)
+    out = np.empty((st.shape[1], 1))
+    _kdtree_kernels.sorted_forward_rows(st, s_order[None], one, *ysorted, k, tie_random, ps,
+                                        pt, out)  # fmt: skip
+    rec_st[:] = out[:, 0]
+    _kdtree_kernels.sorted_forward_rows(ys[yp][None], yo[None], one,
+                                        *sorted_target(st[0], s_order), k, tie_random, pt,
+                                        ps, out)  # fmt: skip
+    rec_ts[:] = out[:, 0]
+
+
+# Rows per cell of the grid on S of the recorded row (:func:`_grid_record`). The recorded
+# row alone, N = 16000, 2 threads, 2 / 4 / 8 / 16 rows per cell: 151 / 113 / 88 / 72 ms
+# (the tree's range counts: 126 ms); with the step's candidates (the buffer kernel's
+# d_S rows otherwise): 260 against 313 ms.
+_RECORD_ROWS = 16.0
+
+
+def _use_grid_record(n: int, k: int, n_sel: int) -> bool:
+    """Whether the recorded row of a step whose candidates are not in the buffer kernel
+    (or are deferred to grids) comes from a cell grid on S (:func:`_grid_record`): with
+    two selected columns from N = 8000. The range counts cover a large part of the rows
+    (the target's neighbour is rarely close in S: Delta(y -> X_S) ~ 0.76 on the bench
+    data), so at three columns the tree's d_S rows were faster (106 against 222-370 ms,
+    N = 16000) and at N = 4000 the gain was within the noise (42.7 / 44.4 ms)."""
+    return n_sel == 2 and n >= 8000
+
+
+def _grid_record(st, s_order, ysorted, k, tie_random, ps, pt, rec_st, rec_ts):
+    """The recorded row with two or three selected columns from one cell grid on S
+    (:func:`skii._grid_kernels.grid_record_rows`): no d_S rows."""
+    n_sel, n = st.shape
+    g = max(1, round((n / _RECORD_ROWS) ** (1.0 / n_sel)))
+    edges = np.empty((n_sel, g + 1))
+    axes = np.empty((n_sel, n), dtype=np.int64)
+    sizes = np.empty(n_sel, dtype=np.int64)
+    for f in range(n_sel):
+        sizes[f], axes[f] = _cell_grids.axis_cells(st[f], s_order[f], g, edges[f])
+    grid = _cell_grids.build_grid(st, axes, sizes)
+    run_row_chunks(_grid_kernels.grid_record_rows, n, *grid, edges, sizes, *ysorted, k,
+                   tie_random, ps, pt, rec_st, rec_ts)  # fmt: skip
+
+
+def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=False,
+               cols=None):  # fmt: skip
     """Delta(X_S+j -> y) for every candidate j in ``cand``, and with ``record`` (S not
-    empty) ``(Delta(X_S -> y), Delta(y -> X_S))`` of S itself, for one group.
+    empty) ``(Delta(X_S -> y), Delta(y -> X_S))`` of S itself, for one group (``cols``: its
+    :class:`Columns`, computed here when not given).
 
     Returns ``(d_fwd, d_st, d_ts, n_fallbacks)``; with ``rows`` also the per-row sums of
     the two recorded imbalances, ``(..., rec_st, rec_ts)`` (for their standard errors).
@@ -194,7 +283,10 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
 
     n_chunks = 4 * numba.get_num_threads()  # the tree kernels' prange split, in this worker
     n = xg.shape[0]
+    cols = prepare_columns(xg) if cols is None else cols
     n_sel, n_cand = len(selected), len(cand)
+    cand = np.asarray(cand, dtype=np.int64)
+    s_order = cols.order[sorted(selected)]
     grid = n_cand > 0 and _use_grid(n, k, n_sel)
     # The buffer kernel first and the grids only for what its shared walk leaves unproven,
     # its buffers (|S| = 2) from blocks of a grid on S: no d_S rows but for the recorded
@@ -203,40 +295,53 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     block = defer and n_sel == 2
     grid = grid and not defer
     tree = _use_tree(n, k, n_sel, n_cand, grid)
-    st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand, not tree)
     record = record and n_sel > 0
+    # With one selected column and no candidates for the buffer kernel, the recorded row
+    # from sorted walks (N = 16000: 5 against 54 ms from the buffer kernel).
+    sorted_rec = record and n_sel == 1 and (grid or n_cand == 0)
+    grid_rec = record and (grid or defer or n_cand == 0) and _use_grid_record(n, k, n_sel)
+    tree = tree and not grid_rec
+    kernel_record = record and not (tree and n_sel > 0) and not sorted_rec and not grid_rec
+    searched = grid or tree  # the candidates, unless deferring
+    run_kernel = (n_cand > 0 and (defer or not searched)) or kernel_record
+    # k = 1 with the recorded row: the lane of S itself in the kernel's shared walk.
+    own = run_kernel and k == 1 and kernel_record
+    st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand, not tree, cols,
+                                                         own)  # fmt: skip
     fwd = np.empty((n, n_cand))
     rec_st = np.empty(n)
     rec_ts = np.empty(n)
     ys, yo, yp, yb = ysorted
     if grid:
-        _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd)
+        _grid_forward(st, s_order, ct, cols.order, cand, ysorted, k, tie_random, ps, pt, fwd)
     elif tree and n_sel == 0:
-        _kdtree_kernels.sorted_forward_rows(ct, ys, yo, yp, yb, k, tie_random, ps, pt, fwd)
+        _kdtree_kernels.sorted_forward_rows(ct, cols.order, cand, ys, yo, yp, yb, k,
+                                            tie_random, ps, pt, fwd)  # fmt: skip
     fallbacks = np.zeros(n, dtype=np.int64)
     if tree and n_sel > 0 and record:
         _kdtree_kernels.tree_record_rows(
             st, ys, yo, yp, yb, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks, rec_st,
             rec_ts,
         )  # fmt: skip
-    kernel_record = record and not (tree and n_sel > 0)
-    searched = grid or tree  # the candidates, unless deferring
-    if defer or not searched or kernel_record:
+    elif sorted_rec:
+        _sorted_record(st, s_order[0], ysorted, k, tie_random, ps, pt, rec_st, rec_ts)
+    elif grid_rec:
+        _grid_record(st, s_order, ysorted, k, tie_random, ps, pt, rec_st, rec_ts)
+    if run_kernel:
         # The buffer kernel: the candidates (unless searched above) and the recorded row.
         sizes = _buffer_sizes(n, k, n_sel)
-        ct_k, cr_k = (ct, cr) if defer or not searched else (ct[:0], cr[:, :0])
-        if k == 1 and kernel_record:
-            # The lane of S itself in the kernel's shared walk (see pruned_forward_rows).
-            cr_k = np.hstack([cr_k, np.zeros((n, 1))])
+        ct_k, cr_k = (ct, cr) if defer or not searched else \
+            (ct[:0], np.ascontiguousarray(cr[:, n_cand:]))
         run_row_chunks(
             _pruned_kernels.pruned_forward_rows, n, st, ct_k, cr_k, cs, co, cp, ss, so, sp,
-            *_block_grid(st, block), ys, yo, yp, yb, k, tie_random, ps, pt, *sizes,
+            *_block_grid(st, s_order, block), ys, yo, yp, yb, k, tie_random, ps, pt, *sizes,
             kernel_record, defer, fwd, rec_st, rec_ts, fallbacks,
         )  # fmt: skip
     if defer:
         deferred = fwd < 0.0
         if deferred.any():
-            _grid_forward(st, ct, ysorted, k, tie_random, ps, pt, fwd, deferred)
+            _grid_forward(st, s_order, ct, cols.order, cand, ysorted, k, tie_random, ps, pt,
+                          fwd, deferred)  # fmt: skip
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)
     if record:

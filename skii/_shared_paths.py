@@ -157,6 +157,7 @@ def leave_one_group_out_paths(
     zeros = [np.zeros(part.size, np.int64) for part in parts]
     data = [(X[part], _transposed(target[part])) for part in parts]
     ysorted = [_pruned_path.prepare_group(tt[0]) for _, tt in data] if pruned else None
+    columns = [_pruned_path.prepare_columns(xg) for xg, _ in data] if pruned else None
     # Unsupervised: the pruned kernel of skii/_pruned_unsup_kernels.py, whose full-X part
     # (neighbours, ranks) is built once per group for every fold and step.
     full = _pruned_unsup_path.prepare_groups([tt for _, tt in data], k, False, zeros) \
@@ -177,7 +178,7 @@ def leave_one_group_out_paths(
         cand = [] if last else [j for j in range(p) if j not in S]
         if pruned:
             tasks = [(data[q][0], ysorted[q], list(S), cand, k, False, zeros[q], zeros[q],
-                      bool(S), True) for q in todo]
+                      bool(S), True, columns[q]) for q in todo]
             res = _map(_pruned_path.group_step, tasks, n_jobs)
             out = [(r[0], np.full(len(cand), np.nan), r[1], r[2],
                     *((_row_std(r[4]), _row_std(r[5])) if S else (math.nan, math.nan)))

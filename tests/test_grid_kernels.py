@@ -6,7 +6,7 @@ tight cluster)."""
 import numpy as np
 import pytest
 
-from skii import _cell_grids, _grid_kernels
+from skii import _cell_grids, _grid_kernels, _kernels
 
 
 def _grid(pts, g):
@@ -15,7 +15,8 @@ def _grid(pts, g):
     axes = np.empty((dims, n), dtype=np.int64)
     sizes = np.empty(dims, dtype=np.int64)
     for f in range(dims):
-        sizes[f], axes[f] = _cell_grids.axis_cells(pts[f], g, edges[f])
+        order = np.argsort(pts[f], kind="stable")
+        sizes[f], axes[f] = _cell_grids.axis_cells(pts[f], order, g, edges[f])
     return _cell_grids.build_grid(pts, axes, sizes), edges, sizes, axes
 
 
@@ -65,6 +66,33 @@ def test_grid_knn_finds_every_point_up_to_the_kth_distance(dims, g, k):
             got = di[:cnt][dv[:cnt] <= kth]
             assert sorted(got.tolist()) == np.flatnonzero(d <= kth).tolist()
             assert np.array_equal(dv[:cnt], d[di[:cnt]])
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+@pytest.mark.parametrize("g", [1, 3, 12])
+def test_grid_rank_is_the_counting_rank(dims, g):
+    """The range count of the recorded row against the brute force's counting pass, for
+    every (row, other row) pair tried: whole cells below t, cells above it, ties at t
+    (with both tie rules), i's own cell and duplicated rows."""
+    rng = np.random.default_rng(dims * 10 + g)
+    for pts in _cases(rng, dims):
+        n = pts.shape[1]
+        (rows, tp, tc, start), edges, sizes, _ = _grid(np.ascontiguousarray(pts), g)
+        prio = rng.permutation(n).astype(np.int64)
+        q, cc = np.empty(dims), np.empty(dims, dtype=np.int64)
+        for p in range(0, n, 13):
+            i = rows[p]
+            q[:], cc[:] = tp[p], tc[p]
+            d = np.empty(n)
+            _kernels.sq_dist_row(np.ascontiguousarray(pts), i, d)  # feature-index order
+            d[i] = np.inf
+            for j in list(range(0, n, 17)) + [int(np.argmin(d)), int(np.argmax(d))]:
+                if j == i:
+                    continue
+                for tie_random in (False, True):
+                    got = _grid_kernels.grid_rank(rows, tp, start, edges, sizes, p, d[j], j,
+                                                  tie_random, prio, q, cc)  # fmt: skip
+                    assert got == _kernels.rank_by_counting(d, i, j, tie_random, prio)
 
 
 @pytest.mark.parametrize("g", [1, 4, 9])

@@ -40,11 +40,14 @@ def _tiny_buffers(monkeypatch, small, large):
     )
 
 
-def _force_tree(monkeypatch, leaf=2, defer=False):
+def _force_tree(monkeypatch, leaf=2, defer=False, grid_record=False):
     """Cell grids for the candidates of |S| = 1 and 2 (every pair, or with ``defer`` (k =
     1) those the buffer leaves unproven), sorted walks for the first step and k-d trees
-    for the recorded rows of |S| = 2 and 3, at every size; tiny leaves so that even small
-    trees have several levels."""
+    (or with ``grid_record``, cell grids) for the recorded rows of |S| = 2 and 3, at every
+    size; tiny leaves and cells so that even small trees and grids have several levels."""
+    monkeypatch.setattr(_pruned_path, "_use_grid_record",
+                        lambda n, k, n_sel: grid_record and n_sel in (2, 3))
+    monkeypatch.setattr(_pruned_path, "_RECORD_ROWS", float(leaf))
     monkeypatch.setattr(_pruned_path, "_use_grid", lambda n, k, n_sel: n_sel in (1, 2))
     monkeypatch.setattr(_pruned_path, "_defer_to_grid", lambda n, k, n_sel: defer and k == 1)
     monkeypatch.setattr(
@@ -94,11 +97,23 @@ def test_nearest_full_scan_matches_neighbours(tie_random, decimals):
             np.testing.assert_array_equal(got[1][:s], want[1][:s])
 
 
+def test_prepare_columns_sorts_as_numpy():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(257, 5))
+    x[:, 1] = np.round(x[:, 1])  # ties, and -0.0 beside 0.0
+    x[:, 2] = 7.0
+    x[:, 3] *= 1e300
+    x[[0, 1], 4] = [np.inf, -np.inf]
+    cols = _pruned_path.prepare_columns(x)
+    assert np.array_equal(cols.xt, x.T)
+    assert np.array_equal(cols.order, np.argsort(x.T, axis=1, kind="stable"))
+
+
 def test_walk_and_rank_in_sorted_column_match_counting():
     rng = np.random.default_rng(0)
     x = np.round(rng.normal(size=60), 1)  # many exact ties
     x[:5] = x[0]  # duplicated values
-    vals, order, pos = (a[0] for a in _pruned_path.sorted_columns(x[None, :]))
+    vals, order, pos = _pruned_path.sorted_target(x, np.argsort(x, kind="stable"))[:3]
     prio = rng.permutation(60).astype(np.int64)
     dv = np.empty(60)
     di = np.empty(60, dtype=np.int64)
@@ -252,7 +267,7 @@ def test_rank_fast_matches_rank_sorted():
               np.full(9, 1.5), rng.normal(size=33), rng.exponential(size=50) ** 4,
               rng.normal(size=40) * 1e150):  # fmt: skip
         n = x.size
-        vals, order, pos = (a[0] for a in _pruned_path.sorted_columns(x[None, :]))
+        vals, order, pos = _pruned_path.sorted_target(x, np.argsort(x, kind="stable"))[:3]
         prio = rng.permutation(n).astype(np.int64)
         # Every bucket count: one bucket (the search starts far away), one per row, more.
         buckets = [_pruned_kernels.value_buckets(vals, nb) for nb in (1, n, 4 * n)]
@@ -316,10 +331,11 @@ def test_path_equals_brute_force_kernel_with_fallbacks(monkeypatch, rng, k, ties
         assert got["feature"].iloc[-1] == 4
 
 
+@pytest.mark.parametrize("grid_record", [False, True])
 @pytest.mark.parametrize("defer", [False, True])
 @pytest.mark.parametrize("ties", ["average", "random"])
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
-def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties, defer):
+def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties, defer, grid_record):
     n = 120
     x = rng.normal(size=(n, 6))
     x[:, 2] = np.round(x[:, 2])  # integer ties in one column
@@ -332,12 +348,12 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties, defer):
         want = _brute_path(monkeypatch, x, y, **kw)
     _tiny_buffers(monkeypatch, 6, 12)  # unproven pairs for the grids to take over
     monkeypatch.setattr(_pruned_path, "_BLOCK_ROWS", 2)  # small blocks: unproven pairs
-    _force_tree(monkeypatch, defer=defer)
+    _force_tree(monkeypatch, defer=defer, grid_record=grid_record)
     searched = []
     grid_forward = _pruned_path._grid_forward
 
     def spy(*args):
-        searched.append(None if len(args) < 9 else int(args[8].sum()))
+        searched.append(None if len(args) < 12 else int(args[11].sum()))
         return grid_forward(*args)
 
     monkeypatch.setattr(_pruned_path, "_grid_forward", spy)
@@ -361,6 +377,9 @@ def test_default_crossover_uses_grids_and_trees_and_matches_brute_force(monkeypa
     assert defer(n, 1, 2) and not defer(n, 1, 1) and not defer(n, 2, 2)
     assert use_tree(3000, 1, 0, 3, False) and use_tree(n, 1, 2, 3, True)
     assert use_tree(n, 1, 3, 0, False) and not use_tree(n, 1, 3, 3, False)
+    grid_record = _pruned_path._use_grid_record
+    assert grid_record(8000, 1, 2) and not grid_record(7999, 1, 2)
+    assert not grid_record(16000, 1, 3)
     x = rng.normal(size=(n, 5))
     x[:, 1] = np.round(x[:, 1], 1)
     y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2]
@@ -373,8 +392,9 @@ def test_tree_path_class_labels_and_integer_data(monkeypatch, rng, k):
     x = rng.integers(0, 3, size=(60, 4)).astype(float)
     labels = (x[:, 0] + x[:, 2] > 2).astype(float)  # two classes: heavy target ties
     want = _brute_path(monkeypatch, x, labels, n_neighbors=k)
-    _force_tree(monkeypatch, leaf=3)
-    _assert_same_path(imbalance_path(x, labels, n_neighbors=k), want)
+    for grid_record in (False, True):
+        _force_tree(monkeypatch, leaf=3, grid_record=grid_record)
+        _assert_same_path(imbalance_path(x, labels, n_neighbors=k), want)
 
 
 def test_high_variance_candidate_defeats_pruning_and_falls_back(monkeypatch):
@@ -426,8 +446,10 @@ def test_tol_stop_and_recorded_rows_match_brute_force(monkeypatch, rng):
     buffers=st.sampled_from([(1, 1), (2, 5), (64, 64)]),
     tree=st.booleans(),
     defer=st.booleans(),
+    grid_record=st.booleans(),
 )
-def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, tree, defer):
+def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, tree, defer,
+                                              grid_record):  # fmt: skip
     r = np.random.default_rng(seed)
     if integer:
         x = r.integers(-2, 3, size=(n, d)).astype(float)
@@ -441,7 +463,7 @@ def test_hypothesis_pruned_equals_brute_force(n, d, seed, k, integer, buffers, t
         want = _brute_path(mp, x, y, n_neighbors=k)
         _tiny_buffers(mp, *buffers)
         if tree:
-            _force_tree(mp, leaf=buffers[0], defer=defer)
+            _force_tree(mp, leaf=buffers[0], defer=defer, grid_record=grid_record)
         got = imbalance_path(x, y, n_neighbors=k)
     finally:
         mp.undo()

@@ -23,7 +23,16 @@ from skii import (
     leave_one_group_out_paths,
 )
 from skii._parallel import run_row_chunks
-from skii._pruned_path import sorted_columns
+
+
+def sorted_columns(at):
+    """Sorted values, row of each sorted position, sorted position of each row (per row of
+    ``at``, shape (m, n)): the kernels' sorted inputs."""
+    order = np.argsort(at, axis=1, kind="stable")
+    vals = np.ascontiguousarray(np.take_along_axis(at, order, axis=1))
+    pos = np.empty_like(order)
+    np.put_along_axis(pos, order, np.broadcast_to(np.arange(at.shape[1]), at.shape), axis=1)
+    return vals, order, pos
 
 
 @pytest.fixture
@@ -108,6 +117,14 @@ def test_radix_order_and_ranks_match_numpy():
         srt = _kernels.radix_order(other, order, tmp, keys, keys_tmp, count)
         assert np.array_equal(other[srt], np.sort(other))
         assert sorted(srt.tolist()) == list(range(n))
+    # Any sign, zeros of both signs, infinities, huge and tiny magnitudes, ties: the very
+    # order of numpy's stable argsort (equal values, -0.0 and 0.0 among them, by index).
+    signed = np.round(rng.normal(size=n), 1) * rng.choice([1e-300, 1.0, 1e300], n)
+    signed[:20] = -0.0
+    signed[10:30:2] = 0.0
+    signed[[40, 41, 42]] = [np.inf, -np.inf, -np.inf]
+    srt = _kernels.radix_order(signed, order, tmp, keys, keys_tmp, count)
+    assert np.array_equal(srt, np.argsort(signed, kind="stable"))
     prio = rng.permutation(n).astype(np.int64)
     for tie_random in (False, True):
         want, got = np.empty(n), np.empty(n)
