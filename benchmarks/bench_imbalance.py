@@ -228,6 +228,8 @@ def main():
     skii.information_imbalances(xs, ys)
     skii.imbalance_path(xs[:, :4], ys, n_features_to_select=2)
     skii.imbalance_path(xs[:, :4], mode="unsupervised", n_features_to_select=2)
+    xw, yw = data(8000)  # the grid and tree kernels of larger groups (N >= 3000, 8000)
+    skii.imbalance_path(xw[:, :8], yw, n_features_to_select=3)
 
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)

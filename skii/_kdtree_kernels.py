@@ -38,7 +38,7 @@ contributions (the caller's output, transposed).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._kernels import sq_dist_row, weighted_rank
 from ._pruned_kernels import rank_fast, select_neighbours
@@ -312,90 +312,88 @@ def tree_rank(tree, p, t, j, tie_random, prio, q, stack_v):
     return 1.0 + less + before
 
 
-@njit(parallel=True, cache=True)
-def tree_record_rows(st, ys, y_order, y_pos, y_start, k, tie_random, prio_s, prio_t, leaf,
-                     n_chunks, rec_st, rec_ts):  # fmt: skip
+@njit(nogil=True, cache=True)
+def tree_record_rows(lo_p, hi_p, tree, leaf, ys, y_order, y_pos, y_start, k, tie_random,
+                     prio_s, prio_t, st, rec_st, rec_ts):  # fmt: skip
     """rec_st[i], rec_ts[i]: contributions of row i to Delta(X_S -> y) and Delta(y -> X_S)
-    (1-D target), as :func:`skii._kernels.imbalance_rows`, from one tree on X_S."""
+    (1-D target), as :func:`skii._kernels.imbalance_rows`, for the rows at positions
+    lo_p:hi_p of one tree on X_S (``tree`` from :func:`build_tree` on ``st`` and
+    ``leaf``; the caller runs the ranges on threads, :func:`skii._parallel.run_row_chunks`:
+    as a parfor it cost seconds more compilation)."""
     n_sel, n = st.shape
-    tree = build_tree(st, leaf)
     perm = tree[0]
     inv = np.empty(n, dtype=np.int64)
     for p in range(n):
         inv[perm[p]] = p
-    n_chunks = max(1, min(n_chunks, n))
-    size = (n + n_chunks - 1) // n_chunks
     depth = _levels(n, leaf) + 1
-    for ch in prange(n_chunks):
-        dv = np.empty(n)
-        di = np.empty(n, dtype=np.int64)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        tied = np.empty(n, dtype=np.int64)
-        top = np.empty(k)
-        stack_v = np.empty(2 * depth + 2, dtype=np.int64)
-        stack_b = np.empty(2 * depth + 2)
-        q = np.empty(n_sel)
-        d_s = np.empty(n)
-        rrow = np.empty(n)
-        lo_p = ch * size
-        lf = leaf_of(tree, lo_p) if lo_p < n else 0
-        for p in range(lo_p, min(n, (ch + 1) * size)):
-            i = perm[p]
-            while tree[3][lf] <= p:
-                lf += 1
-            p_y = y_pos[i]
-            # Delta(X_S -> y): neighbours in S, ranks in the sorted target.
-            cnt = knn_candidates(tree, p, lf, k, q, top, dv, di, stack_v, stack_b)
-            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-            tot = 0.0
-            for e in range(s):
-                m = idx[e]
-                u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
-                                        tie_random, prio_t)  # fmt: skip
-            rec_st[i] = tot / k
-            # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
-            cnt = _walk_sorted(ys, y_order, p_y, k, True, dv, di)
-            s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)
-            if n_sel > _RANGE_COUNT_MAX:
-                # A range count costs ~ the shell of the ball: beyond two dimensions a
-                # full d_S row and counting passes are cheaper (measured, N = 16000).
-                sq_dist_row(st, i, d_s)
-                d_s[i] = np.inf
-                rec_ts[i] = weighted_rank(d_s, i, idx, w, s, tie_random, prio_s, rrow) / k
-                continue
-            tot = 0.0
-            for e in range(s):
-                m = idx[e]
-                r = inv[m]
-                t = 0.0
-                for f in range(n_sel):
-                    u = tree[1][r, f] - tree[1][p, f]
-                    t += u * u
-                tot += w[e] * tree_rank(tree, p, t, m, tie_random, prio_s, q, stack_v)
-            rec_ts[i] = tot / k
+    dv = np.empty(n)
+    di = np.empty(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    tied = np.empty(n, dtype=np.int64)
+    top = np.empty(k)
+    stack_v = np.empty(2 * depth + 2, dtype=np.int64)
+    stack_b = np.empty(2 * depth + 2)
+    q = np.empty(n_sel)
+    d_s = np.empty(n)
+    rrow = np.empty(n)
+    lf = leaf_of(tree, lo_p) if lo_p < n else 0
+    for p in range(lo_p, hi_p):
+        i = perm[p]
+        while tree[3][lf] <= p:
+            lf += 1
+        p_y = y_pos[i]
+        # Delta(X_S -> y): neighbours in S, ranks in the sorted target.
+        cnt = knn_candidates(tree, p, lf, k, q, top, dv, di, stack_v, stack_b)
+        s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
+        tot = 0.0
+        for e in range(s):
+            m = idx[e]
+            u = ys[y_pos[m]] - ys[p_y]
+            tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
+                                    tie_random, prio_t)  # fmt: skip
+        rec_st[i] = tot / k
+        # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
+        cnt = _walk_sorted(ys, y_order, p_y, k, True, dv, di)
+        s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_t, idx, w, tied)
+        if n_sel > _RANGE_COUNT_MAX:
+            # A range count costs ~ the shell of the ball: beyond two dimensions a
+            # full d_S row and counting passes are cheaper (measured, N = 16000).
+            sq_dist_row(st, i, d_s)
+            d_s[i] = np.inf
+            rec_ts[i] = weighted_rank(d_s, i, idx, w, s, tie_random, prio_s, rrow) / k
+            continue
+        tot = 0.0
+        for e in range(s):
+            m = idx[e]
+            r = inv[m]
+            t = 0.0
+            for f in range(n_sel):
+                u = tree[1][r, f] - tree[1][p, f]
+                t += u * u
+            tot += w[e] * tree_rank(tree, p, t, m, tie_random, prio_s, q, stack_v)
+        rec_ts[i] = tot / k
 
 
-@njit(parallel=True, cache=True)
-def sorted_forward_rows(ct, orders, cand, ys, y_order, y_pos, y_start, k, tie_random, prio_s,
-                        prio_t, fwd):  # fmt: skip
-    """The first step (|S| = 0), where a sorted column is the one-dimensional tree: fwd[i,
-    c], the contribution of row i to Delta(c -> y) (ct: (n_cand, n) the candidates,
-    ``orders[cand[c]]`` the sorted order of ct[c], from
+@njit(nogil=True, cache=True)
+def sorted_forward_rows(c_lo, c_hi, ct, orders, cand, ys, y_order, y_pos, y_start, k,
+                        tie_random, prio_s, prio_t, fwd_t):  # fmt: skip
+    """The first step (|S| = 0), where a sorted column is the one-dimensional tree:
+    fwd_t[c, i], the contribution of row i to Delta(c -> y) for the candidates c_lo:c_hi
+    (ct: (n_cand, n) the candidates, ``orders[cand[c]]`` the sorted order of ct[c], from
     :func:`skii._pruned_kernels.column_orders`), as
     :func:`skii._pruned_kernels.pruned_forward_rows` gives it (the same walks,
-    neighbours and ranks), but parallel over candidates, with the rows in sorted order, so
-    that each walk reads memory next to the previous one.
+    neighbours and ranks), with the rows in sorted order, so that each walk reads memory
+    next to the previous one (the caller runs the candidate ranges on threads,
+    :func:`skii._parallel.run_row_chunks`).
     """
-    n_cand, n = ct.shape
-    fwd_t = np.empty((n_cand, n))
-    for c in prange(n_cand):
-        dv = np.empty(n)
-        di = np.empty(n, dtype=np.int64)
-        idx = np.empty(n, dtype=np.int64)
-        w = np.empty(n)
-        tied = np.empty(n, dtype=np.int64)
+    n = ct.shape[1]
+    dv = np.empty(n)
+    di = np.empty(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    w = np.empty(n)
+    tied = np.empty(n, dtype=np.int64)
+    for c in range(c_lo, c_hi):
         order = orders[cand[c]]
         xs = ct[c][order]
         for p in range(n):
@@ -410,6 +408,3 @@ def sorted_forward_rows(ct, orders, cand, ys, y_order, y_pos, y_start, k, tie_ra
                 tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
                                         tie_random, prio_t)  # fmt: skip
             fwd_t[c, i] = tot / k
-    for i in range(n):
-        for c in range(n_cand):
-            fwd[i, c] = fwd_t[c, i]

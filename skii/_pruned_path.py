@@ -228,14 +228,11 @@ def _sorted_record(st, s_order, ysorted, k, tie_random, ps, pt, rec_st, rec_ts):
     then the target, as the one candidate)."""
     ys, yo, yp, _ = ysorted
     one = np.zeros(1, dtype=np.int64)
-    out = np.empty((st.shape[1], 1))
-    _kdtree_kernels.sorted_forward_rows(st, s_order[None], one, *ysorted, k, tie_random, ps,
-                                        pt, out)  # fmt: skip
-    rec_st[:] = out[:, 0]
-    _kdtree_kernels.sorted_forward_rows(ys[yp][None], yo[None], one,
+    _kdtree_kernels.sorted_forward_rows(0, 1, st, s_order[None], one, *ysorted, k, tie_random,
+                                        ps, pt, rec_st[None])  # fmt: skip
+    _kdtree_kernels.sorted_forward_rows(0, 1, ys[yp][None], yo[None], one,
                                         *sorted_target(st[0], s_order), k, tie_random, pt,
-                                        ps, out)  # fmt: skip
-    rec_ts[:] = out[:, 0]
+                                        ps, rec_ts[None])  # fmt: skip
 
 
 # Rows per cell of the grid on S of the recorded row (:func:`_grid_record`). The recorded
@@ -279,9 +276,6 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     Returns ``(d_fwd, d_st, d_ts, n_fallbacks)``; with ``rows`` also the per-row sums of
     the two recorded imbalances, ``(..., rec_st, rec_ts)`` (for their standard errors).
     """
-    import numba
-
-    n_chunks = 4 * numba.get_num_threads()  # the tree kernels' prange split, in this worker
     n = xg.shape[0]
     cols = prepare_columns(xg) if cols is None else cols
     n_sel, n_cand = len(selected), len(cand)
@@ -315,14 +309,16 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     if grid:
         _grid_forward(st, s_order, ct, cols.order, cand, ysorted, k, tie_random, ps, pt, fwd)
     elif tree and n_sel == 0:
-        _kdtree_kernels.sorted_forward_rows(ct, cols.order, cand, ys, yo, yp, yb, k,
-                                            tie_random, ps, pt, fwd)  # fmt: skip
+        fwd_t = np.empty((n_cand, n))
+        run_row_chunks(_kdtree_kernels.sorted_forward_rows, n_cand, ct, cols.order, cand, ys,
+                       yo, yp, yb, k, tie_random, ps, pt, fwd_t)  # fmt: skip
+        fwd[:] = fwd_t.T  # row-major, as the brute force sums it
     fallbacks = np.zeros(n, dtype=np.int64)
     if tree and n_sel > 0 and record:
-        _kdtree_kernels.tree_record_rows(
-            st, ys, yo, yp, yb, k, tie_random, ps, pt, _kdtree_kernels._LEAF, n_chunks, rec_st,
-            rec_ts,
-        )  # fmt: skip
+        leaf = _kdtree_kernels._LEAF
+        tree_s = _kdtree_kernels.build_tree(st, leaf)
+        run_row_chunks(_kdtree_kernels.tree_record_rows, n, tree_s, leaf, ys, yo, yp, yb, k,
+                       tie_random, ps, pt, st, rec_st, rec_ts)  # fmt: skip
     elif sorted_rec:
         _sorted_record(st, s_order[0], ysorted, k, tie_random, ps, pt, rec_st, rec_ts)
     elif grid_rec:
