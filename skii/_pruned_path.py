@@ -107,13 +107,32 @@ def prepare_group(y: np.ndarray):
     return sorted_target(y, np.argsort(y, kind="stable"))
 
 
+class _Workspace(dict):
+    """Arrays a group's steps reuse (by name): a fresh array of a few MB per step costs
+    its page faults again, on the calling thread (~2.5 ms a step at N = 4000). Pickled
+    empty (a joblib worker builds its own)."""
+
+    def __reduce__(self):
+        return (_Workspace, ())
+
+    def array(self, name: str, shape: tuple, dtype=np.float64) -> np.ndarray:
+        """An uninitialised C-contiguous array of ``shape``, the buffer ``name`` reused."""
+        size = math.prod(shape)
+        buf = self.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self[name] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+
 class Columns(NamedTuple):
     """One group's features as every step reads them: ``xt`` (p, n), the columns
     transposed, and ``order`` (p, n), the stable sorted order of each (for the first
-    step's walks and the cells of later grids)."""
+    step's walks and the cells of later grids); ``work``, the steps' reused arrays (one
+    step of the group at a time)."""
 
     xt: np.ndarray
     order: np.ndarray
+    work: _Workspace
 
 
 def prepare_columns(xg: np.ndarray) -> Columns:
@@ -121,7 +140,7 @@ def prepare_columns(xg: np.ndarray) -> Columns:
     xt = np.ascontiguousarray(xg.T, dtype=np.float64)
     order = np.empty(xt.shape, dtype=np.int64)
     run_row_chunks(_pruned_kernels.column_orders, xt.shape[0], xt, order)
-    return Columns(xt, order)
+    return Columns(xt, order, _Workspace())
 
 
 def step_arrays(xg, selected, cand, sort_cand=True, cols=None, own=False):
@@ -135,10 +154,11 @@ def step_arrays(xg, selected, cand, sort_cand=True, cols=None, own=False):
     group's :class:`Columns` (computed here when not given)."""
     n = xg.shape[0]
     cand = np.asarray(cand, dtype=np.int64)
+    work = _Workspace() if cols is None else cols.work
     xt = np.ascontiguousarray(xg.T, dtype=np.float64) if cols is None else cols.xt
     st = xt[sorted(selected)]
-    ct = xt[cand]
-    cr = np.empty((n, cand.size + own))
+    ct = np.take(xt, cand, axis=0, out=work.array("ct", (cand.size, n)))
+    cr = work.array("cr", (n, cand.size + own))
     cr[:, : cand.size] = xg[:, cand]
     if own:
         cr[:, -1] = 0.0
@@ -164,7 +184,7 @@ def step_arrays(xg, selected, cand, sort_cand=True, cols=None, own=False):
 
 
 def _grid_forward(st, s_order, ct, orders, cand, ysorted, k, tie_random, ps, pt, fwd,
-                  deferred=None):  # fmt: skip
+                  deferred=None, work=None):  # fmt: skip
     """fwd[i, c] of every candidate from cell grids on S + c (|S| = 1 or 2), the candidates
     on threads (``s_order`` and ``orders[cand]`` the sorted orders of the columns of S
     and of the candidates); with ``deferred`` (a boolean (n, n_cand) mask) only those
@@ -176,7 +196,7 @@ def _grid_forward(st, s_order, ct, orders, cand, ysorted, k, tie_random, ps, pt,
     s_sizes = np.empty(n_sel, dtype=np.int64)
     for f in range(n_sel):
         s_sizes[f], s_cells[f] = _cell_grids.axis_cells(st[f], s_order[f], g, s_edges[f])
-    fwd_t = np.empty((ct.shape[0], n))
+    fwd_t = (_Workspace() if work is None else work).array("fwd_t", (ct.shape[0], n))
     if deferred is None:
         ptr = listed = np.empty(0, dtype=np.int64)
     else:
@@ -302,14 +322,15 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
     own = run_kernel and k == 1 and kernel_record
     st, ct, cr, (cs, co, cp), (ss, so, sp) = step_arrays(xg, selected, cand, not tree, cols,
                                                          own)  # fmt: skip
-    fwd = np.empty((n, n_cand))
+    fwd = cols.work.array("fwd", (n, n_cand))
     rec_st = np.empty(n)
     rec_ts = np.empty(n)
     ys, yo, yp, yb = ysorted
     if grid:
-        _grid_forward(st, s_order, ct, cols.order, cand, ysorted, k, tie_random, ps, pt, fwd)
+        _grid_forward(st, s_order, ct, cols.order, cand, ysorted, k, tie_random, ps, pt, fwd,
+                      work=cols.work)  # fmt: skip
     elif tree and n_sel == 0:
-        fwd_t = np.empty((n_cand, n))
+        fwd_t = cols.work.array("fwd_t", (n_cand, n))
         run_row_chunks(_kdtree_kernels.sorted_forward_rows, n_cand, ct, cols.order, cand, ys,
                        yo, yp, yb, k, tie_random, ps, pt, fwd_t)  # fmt: skip
         fwd[:] = fwd_t.T  # row-major, as the brute force sums it
@@ -337,7 +358,7 @@ def group_step(xg, ysorted, selected, cand, k, tie_random, ps, pt, record, rows=
         deferred = fwd < 0.0
         if deferred.any():
             _grid_forward(st, s_order, ct, cols.order, cand, ysorted, k, tie_random, ps, pt,
-                          fwd, deferred)  # fmt: skip
+                          fwd, deferred, cols.work)  # fmt: skip
     scale = 2.0 / (n * n)
     d_fwd = scale * fwd.sum(axis=0)
     if record:

@@ -352,9 +352,9 @@ def test_tree_path_equals_brute_force_kernel(monkeypatch, rng, k, ties, defer, g
     searched = []
     grid_forward = _pruned_path._grid_forward
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         searched.append(None if len(args) < 12 else int(args[11].sum()))
-        return grid_forward(*args)
+        return grid_forward(*args, **kwargs)
 
     monkeypatch.setattr(_pruned_path, "_grid_forward", spy)
     with pytest.warns(UserWarning, match="constant"):
