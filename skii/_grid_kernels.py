@@ -142,6 +142,18 @@ def grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di):
         r += 1
 
 
+@njit(cache=True)
+def _sole_at(dv, di, cnt, t):
+    """The row of the only scanned point at distance t, or -1 when there are several."""
+    m = -1
+    for e in range(cnt):
+        if dv[e] == t:
+            if m >= 0:
+                return -1
+            m = di[e]
+    return m
+
+
 @njit(nogil=True, cache=True)
 def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, orders, cand, ys, y_order,
                       y_pos, y_start, k, tie_random, prio_s, prio_t, g, ptr, listed,
@@ -192,9 +204,18 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, orders, can
         for e_row in range(n if every else ptr[c + 1] - ptr[c]):
             p = e_row if every else pos[listed[ptr[c] + e_row]]
             i = rows[p]
-            cnt = grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di)
-            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
             p_y = y_pos[i]
+            cnt = grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di)
+            if k == 1:
+                # The common case, one nearest neighbour: no selection (the same rank,
+                # times a weight of 1).
+                m = _sole_at(dv, di, cnt, top[0])
+                if m >= 0:
+                    u = ys[y_pos[m]] - ys[p_y]
+                    fwd_t[c, i] = rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
+                                            tie_random, prio_t)  # fmt: skip
+                    continue
+            s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
             tot = 0.0
             for e in range(s):
                 m = idx[e]

@@ -375,6 +375,37 @@ def tree_record_rows(lo_p, hi_p, tree, leaf, ys, y_order, y_pos, y_start, k, tie
         rec_ts[i] = tot / k
 
 
+@njit(cache=True)
+def _sole_nearest_sorted(xs, order, p):
+    """The row of the one nearest neighbour of sorted position p in the sorted column xs,
+    or -1 when two or more are tied (or p has no other point): the closer of p's two
+    sorted neighbours, proven alone when the next point on its side is farther (computed
+    distances grow monotonically on each side)."""
+    n = xs.shape[0]
+    xi = xs[p]
+    dl = np.inf
+    dr = np.inf
+    if p >= 1:
+        u = xs[p - 1] - xi
+        dl = u * u
+    if p + 1 < n:
+        u = xs[p + 1] - xi
+        dr = u * u
+    if dl < dr:
+        if p >= 2:
+            u = xs[p - 2] - xi
+            if u * u == dl:
+                return -1
+        return order[p - 1]
+    if dr < dl:
+        if p + 2 < n:
+            u = xs[p + 2] - xi
+            if u * u == dr:
+                return -1
+        return order[p + 1]
+    return -1
+
+
 @njit(nogil=True, cache=True)
 def sorted_forward_rows(c_lo, c_hi, ct, orders, cand, ys, y_order, y_pos, y_start, k,
                         tie_random, prio_s, prio_t, fwd_t):  # fmt: skip
@@ -398,9 +429,18 @@ def sorted_forward_rows(c_lo, c_hi, ct, orders, cand, ys, y_order, y_pos, y_star
         xs = ct[c][order]
         for p in range(n):
             i = order[p]
+            p_y = y_pos[i]
+            if k == 1:
+                # The common case, one nearest neighbour: no walk, no selection (the same
+                # rank, times a weight of 1).
+                m = _sole_nearest_sorted(xs, order, p)
+                if m >= 0:
+                    u = ys[y_pos[m]] - ys[p_y]
+                    fwd_t[c, i] = rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
+                                            tie_random, prio_t)  # fmt: skip
+                    continue
             cnt = _walk_sorted(xs, order, p, k, True, dv, di)
             s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied)
-            p_y = y_pos[i]
             tot = 0.0
             for e in range(s):
                 m = idx[e]

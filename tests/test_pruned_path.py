@@ -109,6 +109,21 @@ def test_prepare_columns_sorts_as_numpy():
     assert np.array_equal(cols.order, np.argsort(x.T, axis=1, kind="stable"))
 
 
+def test_sole_nearest_in_sorted_column_or_a_tie():
+    rng = np.random.default_rng(8)
+    for x in (rng.normal(size=50), np.round(rng.normal(size=50), 1), np.full(5, 3.0),
+              np.array([0.0, 1.0, 2.0, 3.0]), 1e6 + rng.random(40) * 1e-9,
+              np.array([1.0])):  # fmt: skip
+        order = np.argsort(x, kind="stable")
+        xs = x[order]
+        for p in range(x.size):
+            d = (xs - xs[p]) ** 2
+            d[p] = np.inf
+            nearest = np.flatnonzero(d == d.min()) if x.size > 1 else []
+            want = order[nearest[0]] if len(nearest) == 1 else -1
+            assert _kdtree_kernels._sole_nearest_sorted(xs, order, p) == want
+
+
 def test_walk_and_rank_in_sorted_column_match_counting():
     rng = np.random.default_rng(0)
     x = np.round(rng.normal(size=60), 1)  # many exact ties
