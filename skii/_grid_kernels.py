@@ -13,6 +13,11 @@ from its own. A k-d tree (:mod:`skii._kdtree_kernels`) does the same with a walk
 up a tree per query; the grid's query is a few array lookups, several times cheaper in
 two and three dimensions (beyond, the rings hold too many cells).
 
+``grid_record_rows``: where :func:`skii._pruned_path._use_grid_record` says so (|S| = 2
+from N = 8000), the recorded Delta(X_S -> y) and Delta(y -> X_S) of S itself from one
+grid on S: k-nearest searches, and the ranks in S by range counts (:func:`grid_rank`:
+whole cells below the distance counted from the cell offsets, cells above it skipped).
+
 Why it is exact
 ---------------
 The grid only proposes. Every distance is computed as the brute-force kernel computes

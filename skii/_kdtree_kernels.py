@@ -4,14 +4,16 @@ Which kernel serves which case
 ------------------------------
 Where :func:`skii._pruned_path._use_tree` says so (the measured crossover: the first step
 at N >= 3000, and the recorded row of |S| = 2 or 3 when no candidate is left to the
-buffer kernel), 1-D target, any k >= 1, average or random ties, per group:
+buffer kernel and :func:`skii._pruned_path._use_grid_record` does not take it), 1-D
+target, any k >= 1, average or random ties, per group; both run on
+:func:`skii._parallel.run_row_chunks` (rows or candidates in ranges on threads):
 
 * ``tree_record_rows`` (2 <= |S|): the recorded Delta(X_S -> y) and Delta(y -> X_S) of S
   itself, as :func:`skii._kernels.imbalance_rows`, from one tree on S: k-nearest
   searches, and the ranks in S by range counts (beyond two columns, from a d_S row).
-* ``sorted_forward_rows`` (|S| = 0): the walks in the sorted columns of
-  :func:`skii._pruned_kernels.pruned_forward_rows`, parallel over candidates with the rows
-  in sorted order (cache-friendly).
+* ``sorted_forward_rows`` (|S| = 0, and the recorded row of |S| = 1): the walks in the
+  sorted columns of :func:`skii._pruned_kernels.pruned_forward_rows`, by candidate, with
+  the rows in sorted order (cache-friendly).
 
 The candidates of |S| = 1 and 2 go to cell grids (:mod:`skii._grid_kernels`), whose
 queries cost a few array lookups where a tree's walk down and up costs several times more.

@@ -76,7 +76,7 @@ def _use_tree(n: int, k: int, n_selected: int, n_cand: int, grid: bool) -> bool:
     """Whether the step's own search (for |S| = 0, the forward walks; else the recorded
     row, ``grid`` saying whether the candidates went to cell grids) uses
     :mod:`skii._kdtree_kernels` rather than the buffer kernel: with |S| = 0 the walks in
-    sorted order, parallel over candidates (:func:`skii._kdtree_kernels.sorted_forward_rows`);
+    sorted order, candidates on threads (:func:`skii._kdtree_kernels.sorted_forward_rows`);
     with |S| = 2 or 3 and no candidates left to the buffer, the recorded row in a tree on S
     (:func:`skii._kdtree_kernels.tree_record_rows`).
 
