@@ -42,7 +42,7 @@ import numpy as np
 from numba import njit
 
 from ._cell_grids import axis_cells, build_grid, outside_bound
-from ._pruned_kernels import rank_fast, select_neighbours, walk_sorted
+from ._pruned_kernels import rank_fast, select_neighbours, target_rank_sum, walk_sorted
 
 # Rows per cell aimed at, in two and three dimensions. Search time per query at N = 4000
 # (Gaussian columns, 1 thread), for 1 / 1.5 / 2 / 3 / 4 rows per cell: 2-D 177 / 187 /
@@ -221,12 +221,8 @@ def grid_forward_rows(c_lo, c_hi, st, s_cells, s_edges, s_sizes, ct, orders, can
                                             tie_random, prio_t)  # fmt: skip
                     continue
             s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-            tot = 0.0
-            for e in range(s):
-                m = idx[e]
-                u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
-                                        tie_random, prio_t)  # fmt: skip
+            tot = target_rank_sum(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random,
+                                  prio_t)  # fmt: skip
             fwd_t[c, i] = tot / k
 
 
@@ -347,12 +343,8 @@ def grid_record_rows(lo, hi, rows, tp, tc, start, edges, sizes, ys, y_order, y_p
         # Delta(X_S -> y): neighbours in S (grid_knn also sets q and cc to p's).
         cnt = grid_knn(rows, tp, tc, start, edges, sizes, p, k, q, cc, top, dv, di)
         s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-        tot = 0.0
-        for e in range(s):
-            m = idx[e]
-            u = ys[y_pos[m]] - ys[p_y]
-            tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m, tie_random,
-                                    prio_t)  # fmt: skip
+        tot = target_rank_sum(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random,
+                              prio_t)  # fmt: skip
         rec_st[i] = tot / k
         # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
         cnt = walk_sorted(ys, y_order, p_y, k, True, dv, di)

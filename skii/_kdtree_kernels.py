@@ -43,7 +43,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import sq_dist_row, weighted_rank
-from ._pruned_kernels import rank_fast, select_neighbours
+from ._pruned_kernels import rank_fast, select_neighbours, target_rank_sum
 from ._pruned_kernels import walk_sorted as _walk_sorted
 
 # Points per leaf (at most): 6 to 24 all within the noise (N = 16000, |S| = 1 and 2, k = 1).
@@ -348,12 +348,8 @@ def tree_record_rows(lo_p, hi_p, tree, leaf, ys, y_order, y_pos, y_start, k, tie
         # Delta(X_S -> y): neighbours in S, ranks in the sorted target.
         cnt = knn_candidates(tree, p, lf, k, q, top, dv, di, stack_v, stack_b)
         s = select_neighbours(dv, di, cnt, top[k - 1], k, tie_random, prio_s, idx, w, tied)
-        tot = 0.0
-        for e in range(s):
-            m = idx[e]
-            u = ys[y_pos[m]] - ys[p_y]
-            tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
-                                    tie_random, prio_t)  # fmt: skip
+        tot = target_rank_sum(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random,
+                              prio_t)  # fmt: skip
         rec_st[i] = tot / k
         # Delta(y -> X_S): neighbours in the sorted target, ranks in S.
         cnt = _walk_sorted(ys, y_order, p_y, k, True, dv, di)
@@ -443,10 +439,6 @@ def sorted_forward_rows(c_lo, c_hi, ct, orders, cand, ys, y_order, y_pos, y_star
                     continue
             cnt = _walk_sorted(xs, order, p, k, True, dv, di)
             s = select_neighbours(dv, di, cnt, dv[k - 1], k, tie_random, prio_s, idx, w, tied)
-            tot = 0.0
-            for e in range(s):
-                m = idx[e]
-                u = ys[y_pos[m]] - ys[p_y]
-                tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m,
-                                        tie_random, prio_t)  # fmt: skip
+            tot = target_rank_sum(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random,
+                                  prio_t)  # fmt: skip
             fwd_t[c, i] = tot / k

@@ -357,6 +357,20 @@ def rank_fast(xs, order, starts, p, pj, t, j, tie_random, prio):
 
 
 @njit(cache=True)
+def target_rank_sum(ys, y_order, y_pos, y_start, p_y, idx, w, s, tie_random, prio):
+    """sum_e w[e] rbar_y(i, idx[e]) over the s neighbours ``idx[:s]`` of the row i at
+    sorted target position p_y, each rank by :func:`rank_fast` (in neighbour order, as
+    the brute force sums them)."""
+    tot = 0.0
+    for e in range(s):
+        m = idx[e]
+        u = ys[y_pos[m]] - ys[p_y]
+        tot += w[e] * rank_fast(ys, y_order, y_start, p_y, y_pos[m], u * u, m, tie_random,
+                                prio)  # fmt: skip
+    return tot
+
+
+@njit(cache=True)
 def _sort_ints(a, n):
     """Sort a[:n]: insertion sort for short lists, else a heapsort (long tied blocks, e.g.
     a column with few distinct values, would make insertion quadratic)."""
